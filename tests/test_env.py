@@ -1,0 +1,134 @@
+"""env.py: device modes, placement checks, version checks and the report."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tfcourse import env
+
+
+def test_device_mode_reads_the_environment(monkeypatch):
+    monkeypatch.setenv("TFCOURSE_DEVICE", "CPU")
+    assert env.device_mode() == "cpu"
+    monkeypatch.delenv("TFCOURSE_DEVICE")
+    assert env.device_mode() == "auto"
+    assert env.device_mode("gpu") == "gpu"
+
+
+def test_unknown_device_mode_says_what_is_allowed(monkeypatch):
+    monkeypatch.setenv("TFCOURSE_DEVICE", "tpu")
+    with pytest.raises(ValueError, match=r"one of 'auto', 'cpu', 'gpu'.*TFCOURSE_DEVICE=.*tpu"):
+        env.device_mode()
+    with pytest.raises(ValueError, match="Received: mode="):
+        env.setup_device("fast")
+
+
+def _run(code: str, **extra_env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k not in ("TFCOURSE_DEVICE", "CUDA_VISIBLE_DEVICES")}
+    environ.update(extra_env)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environ)
+
+
+def test_cpu_mode_hides_gpus_before_tensorflow_starts():
+    done = _run(
+        "import os, tfcourse as tfc\n"
+        "print(tfc.setup_device())\n"
+        "print(os.environ['CUDA_VISIBLE_DEVICES'])\n"
+        "import tensorflow as tf\n"
+        "print(len(tf.config.list_logical_devices('GPU')))\n",
+        TFCOURSE_DEVICE="cpu",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["/CPU:0", "-1", "0"]
+
+
+def test_setup_device_keeps_tensorflow_start_up_lines_out_of_stderr():
+    done = _run("import tfcourse as tfc; tfc.setup_device(); import tensorflow as tf; tf.constant(1)")
+    assert done.returncode == 0, done.stderr
+    assert "absl::InitializeLog" not in done.stderr and "cuda" not in done.stderr.lower(), done.stderr
+
+
+def test_gpu_mode_without_a_gpu_fails_fast_with_the_fix():
+    # These machines have no GPU; on a GPU machine this test has nothing to show.
+    done = _run("import tfcourse as tfc; tfc.setup_device()", TFCOURSE_DEVICE="gpu")
+    if done.returncode == 0:
+        pytest.skip("a GPU is visible here, so GPU mode rightly succeeds")
+    assert "RuntimeError" in done.stderr
+    assert "TFCOURSE_DEVICE=gpu was asked for, but TensorFlow sees no GPU" in done.stderr
+
+
+def test_no_gpu_message_names_the_fix_for_each_build():
+    cpu_build = env.no_gpu_message({"is_cuda_build": False})
+    assert "CPU-only build" in cpu_build and "tensorflow[and-cuda]" in cpu_build
+    cuda_build = env.no_gpu_message({"is_cuda_build": True})
+    assert "nvidia-smi" in cuda_build and "CPU-only" not in cuda_build
+
+
+def test_check_placement_accepts_tensors_and_both_kinds_of_variable():
+    env.setup_device()
+    import keras
+    import tensorflow as tf
+
+    where = "GPU" if tf.config.list_logical_devices("GPU") and env.device_mode() != "cpu" else "CPU"
+    assert env.check_placement(tf.constant([1.0])) == where
+    assert env.check_placement(tf.Variable(1.0)) == where
+    assert env.check_placement(keras.Variable(1.0)) == where
+    with tf.device("/CPU:0"):
+        on_cpu = tf.constant(2.0)
+    assert env.check_placement(on_cpu, "cpu") == "CPU"
+    with pytest.raises(RuntimeError, match="Expected the work on a GPU, but this value lives on a CPU"):
+        env.check_placement(on_cpu, "GPU")
+
+
+def test_check_placement_refuses_values_without_a_device():
+    with pytest.raises(TypeError, match="Expected a TensorFlow tensor.*Received: tensor_or_variable=\\[1, 2\\]"):
+        env.check_placement([1, 2])
+
+
+def test_check_versions_passes_new_releases_and_names_the_fix_for_old_ones():
+    line = env.check_versions({"tensorflow": "2.21.0", "keras": "3.15.1"})
+    assert line.startswith("TensorFlow 2.21.0 · Keras 3.15.1 · Python ")
+    assert env.check_versions({"tensorflow": "2.16.0rc1", "keras": "3.0.0"})
+    with pytest.raises(RuntimeError, match=r"tensorflow >= 2.16; found 2.15.1.*pip install -r requirements.txt"):
+        env.check_versions({"tensorflow": "2.15.1", "keras": "3.0.0"})
+    with pytest.raises(RuntimeError, match="keras >= 3.0; found 2.15.0"):
+        env.check_versions({"tensorflow": "2.16.1", "keras": "2.15.0"})
+    with pytest.raises(RuntimeError, match="found not installed"):
+        env.check_versions({"keras": "3.1"})
+    with pytest.raises(TypeError, match="Expected a dict"):
+        env.check_versions(["tensorflow"])
+    assert env.check_versions().startswith("TensorFlow 2.")
+
+
+def test_environment_report_lists_versions_data_and_memory_without_tensorflow():
+    report = env.environment_report(include_devices=False)
+    assert list(report.sections) == ["Versions", "Data", "Memory"]
+    names = [k for k, _ in report.sections["Versions"]]
+    assert names[0] == "Python" and "tensorflow" in names and "ipywidgets" in names
+    assert dict(report.sections["Versions"])["tfcourse"] != "not installed"
+    assert {k for k, _ in report.sections["Data"]} == {"mnist", "fashion_mnist"}
+    text = report.to_text()
+    assert text.splitlines()[0] == "Versions" and "available" in text
+    html = report._repr_html_()
+    assert html.startswith("<table>") and html.count("<th") == 3
+
+
+def test_environment_report_with_devices_lists_the_cpu():
+    report = env.environment_report()
+    devices = dict(report.sections["Devices"])
+    assert "CPU" in devices and devices["mode"].startswith(env.device_mode())
+    assert devices["TensorFlow build"] in {"CUDA", "ROCm", "CPU only"}
+
+
+def test_environment_report_checks_its_argument():
+    with pytest.raises(TypeError, match="Expected True or False"):
+        env.environment_report(include_devices="yes")
+
+
+def test_force_cpu_after_start_is_a_no_op_without_gpus():
+    done = _run("import tensorflow as tf, tfcourse as tfc; tf.constant(1); tfc.force_cpu(); print('ok')")
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr

@@ -1,0 +1,347 @@
+"""The environment: versions, devices, and the CPU/GPU mode of a run.
+
+The mode comes from the ``TFCOURSE_DEVICE`` environment variable (or an
+argument): ``"auto"`` uses whatever TensorFlow finds, ``"cpu"`` hides every GPU
+before TensorFlow starts, ``"gpu"`` stops at once with a clear message when no
+GPU is visible. The tests set the variable; students usually leave it alone.
+
+Every lesson's Setup cell calls :func:`setup_device` before it imports
+TensorFlow, and a training lesson ends with :func:`check_placement` so a GPU
+run proves its work really ran on the GPU.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import platform
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+from tfcourse._validation import check_choice, expected
+
+DEVICE_ENV = "TFCOURSE_DEVICE"
+DEVICE_MODES = ("auto", "cpu", "gpu")
+
+# Packages whose versions a lesson depends on, in the order a student reads them.
+REPORTED_PACKAGES = (
+    "tensorflow",
+    "keras",
+    "numpy",
+    "matplotlib",
+    "jupyterlab",
+    "ipykernel",
+    "ipywidgets",
+    "jupyterlab_widgets",
+    "tfcourse",
+)
+
+
+def device_mode(mode: str | None = None) -> str:
+    """The device mode: ``mode`` if given, else ``$TFCOURSE_DEVICE``, else "auto".
+
+    Example:
+        >>> device_mode("cpu")
+        'cpu'
+    """
+    if mode is None:
+        mode = os.environ.get(DEVICE_ENV, "auto").strip().lower() or "auto"
+        name = f"${DEVICE_ENV}"
+    else:
+        name = "mode"
+    return check_choice(name, mode, DEVICE_MODES)
+
+
+def _quiet_tensorflow_logs() -> None:
+    # TensorFlow's C++ start-up lines go to the process's stderr, which a
+    # notebook shows as a red wall (and nbval as stray output).
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextlib.contextmanager
+def _quiet_start():
+    """Start TensorFlow with its C++ start-up lines silenced.
+
+    TF 2.21 logs through absl before absl is initialised, and such lines
+    ignore TF_CPP_MIN_LOG_LEVEL ("oneDNN custom operations are on", "Could not
+    find cuda drivers"): students would see a red wall in the Setup cell. They
+    are written to file descriptor 2 by C++, so only silencing that descriptor
+    while TensorFlow starts removes them. Python errors still surface: they are
+    raised as exceptions, after the descriptor is restored.
+    """
+    _quiet_tensorflow_logs()
+    if "tensorflow" in sys.modules:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real descriptor 2 (some embedded consoles)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def force_cpu() -> None:
+    """Hide every GPU from TensorFlow, so all work runs on the CPU.
+
+    Call it before TensorFlow runs its first operation (the Setup cell).
+
+    Example:
+        >>> import tfcourse as tfc
+        >>> tfc.force_cpu()
+    """
+    os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    if "tensorflow" not in sys.modules:
+        return  # the variable above is enough: TensorFlow reads it at start-up
+    import tensorflow as tf
+
+    if not tf.config.list_physical_devices("GPU"):
+        return
+    try:
+        tf.config.set_visible_devices([], "GPU")
+    except RuntimeError as err:
+        raise RuntimeError(
+            "Cannot hide the GPU: TensorFlow has already started using it in this "
+            "kernel. Restart the kernel (Kernel > Restart) and call "
+            "tfc.force_cpu() before any TensorFlow operation."
+        ) from err
+
+
+def setup_device(mode: str | None = None) -> str:
+    """Apply the device mode and return the device the lesson's work will use.
+
+    Returns ``"/GPU:0"`` or ``"/CPU:0"``. In "gpu" mode with no GPU visible it
+    raises ``RuntimeError`` saying why and how to fix it.
+
+    Example:
+        >>> import tfcourse as tfc
+        >>> tfc.setup_device("cpu")
+        '/CPU:0'
+    """
+    mode = device_mode(mode)
+    if mode == "cpu":
+        force_cpu()
+    with _quiet_start():
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+    if mode == "gpu" and not gpus:
+        raise RuntimeError(no_gpu_message(tf.sysconfig.get_build_info()))
+    return "/GPU:0" if gpus else "/CPU:0"
+
+
+def no_gpu_message(build_info: dict[str, Any]) -> str:
+    """Why GPU mode cannot run, with the fix, from TensorFlow's build info."""
+    reasons = [f"{DEVICE_ENV}=gpu was asked for, but TensorFlow sees no GPU."]
+    if not build_info.get("is_cuda_build") and not build_info.get("is_rocm_build"):
+        reasons.append(
+            "This TensorFlow is a CPU-only build (on Linux install `tensorflow[and-cuda]` "
+            "for NVIDIA GPUs; tensorflow-cpu never sees a GPU)."
+        )
+    else:
+        reasons.append(
+            "The build supports GPUs, so check the driver (`nvidia-smi`) and that "
+            "CUDA_VISIBLE_DEVICES does not hide the card."
+        )
+    reasons.append(f"Unset {DEVICE_ENV} (or set it to auto or cpu) to run on the CPU.")
+    return " ".join(reasons)
+
+
+def _unwrap(value: Any) -> Any:
+    # A keras.Variable holds its backend tensor in `.value` (a property); a
+    # tf.Variable's `.value` is a method and the variable itself has `.device`.
+    inner = getattr(value, "value", None)
+    return inner if inner is not None and not callable(inner) else value
+
+
+def device_type(tensor_or_variable: Any) -> str:
+    """The device type ("CPU", "GPU", ...) that holds a TensorFlow or Keras value."""
+    value = _unwrap(tensor_or_variable)
+    device = getattr(value, "device", None)
+    if not isinstance(device, str) or not device:
+        raise TypeError(
+            expected("a TensorFlow tensor or a (Keras) variable placed on a device",
+                     "tensor_or_variable", tensor_or_variable)
+        )
+    import tensorflow as tf
+
+    return tf.DeviceSpec.from_string(device).device_type or "CPU"
+
+
+def check_placement(tensor_or_variable: Any, expected_type: str | None = None) -> str:
+    """Check that a value lives on the device the run should use; return its type.
+
+    ``expected_type`` defaults to "GPU" when TensorFlow sees a GPU (and the mode
+    is not "cpu"), else "CPU". A mismatch raises ``RuntimeError``.
+
+    Example:
+        >>> tfc.check_placement(model.weights[0])
+        'CPU'
+    """
+    actual = device_type(tensor_or_variable)
+    if expected_type is None:
+        import tensorflow as tf
+
+        has_gpu = bool(tf.config.list_logical_devices("GPU"))
+        expected_type = "GPU" if has_gpu and device_mode() != "cpu" else "CPU"
+    expected_type = check_choice("expected_type", expected_type.upper(), ("CPU", "GPU", "TPU"))
+    if actual != expected_type:
+        raise RuntimeError(
+            f"Expected the work on a {expected_type}, but this value lives on a {actual} "
+            f"({_unwrap(tensor_or_variable).device})."
+        )
+    return actual
+
+
+@dataclass
+class EnvironmentReport:
+    """What this course runs on: versions, devices, data and memory.
+
+    Shows as a table in a notebook and as plain text in a terminal.
+    """
+
+    sections: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def to_text(self) -> str:
+        width = max((len(k) for rows in self.sections.values() for k, _ in rows), default=0)
+        lines = []
+        for title, rows in self.sections.items():
+            lines.append(title)
+            lines.extend(f"  {k.ljust(width)}  {v}" for k, v in rows)
+        return "\n".join(lines)
+
+    __str__ = to_text
+
+    def __repr__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        parts = ["<table>"]
+        for title, rows in self.sections.items():
+            parts.append(f'<tr><th colspan="2" style="text-align:left">{html.escape(title)}</th></tr>')
+            for key, value in rows:
+                parts.append(
+                    f'<tr><td style="text-align:left">{html.escape(key)}</td>'
+                    f'<td style="text-align:left">{html.escape(value)}</td></tr>'
+                )
+        parts.append("</table>")
+        return "".join(parts)
+
+
+def package_version(name: str) -> str:
+    """The installed version of a distribution, or "not installed"."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def environment_report(*, include_devices: bool = True) -> EnvironmentReport:
+    """Versions, devices, data sources and memory, for the top of a lesson.
+
+    ``include_devices=False`` skips importing TensorFlow (fast).
+
+    Example:
+        >>> import tfcourse as tfc
+        >>> tfc.environment_report(include_devices=False).sections["Versions"][0][0]
+        'Python'
+    """
+    if not isinstance(include_devices, bool):
+        raise TypeError(expected("True or False", "include_devices", include_devices))
+    report = EnvironmentReport()
+    report.sections["Versions"] = [("Python", platform.python_version())] + [
+        (name, package_version(name)) for name in REPORTED_PACKAGES
+    ]
+    if include_devices:
+        report.sections["Devices"] = _device_rows()
+    report.sections["Data"] = _data_rows()
+    report.sections["Memory"] = _memory_rows()
+    return report
+
+
+def _device_rows() -> list[tuple[str, str]]:
+    with _quiet_start():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+    rows = [("mode", f"{device_mode()} (${DEVICE_ENV})")]
+    info = tf.sysconfig.get_build_info()
+    build = "CUDA" if info.get("is_cuda_build") else "ROCm" if info.get("is_rocm_build") else "CPU only"
+    rows.append(("TensorFlow build", build))
+    for device in tf.config.list_physical_devices():
+        rows.append((device.device_type, device.name))
+    return rows
+
+
+def _data_rows() -> list[tuple[str, str]]:
+    from tfcourse.data import data_source
+
+    rows = []
+    for name in ("mnist", "fashion_mnist"):
+        source = data_source(name)
+        rows.append((name, f"{source.kind}: {source.path} {source.detail}".strip()))
+    return rows
+
+
+def _memory_rows() -> list[tuple[str, str]]:
+    try:
+        import psutil
+    except ImportError:
+        return [("memory", "unknown (psutil is not installed)")]
+    mem = psutil.virtual_memory()
+    gib = 1024**3
+    return [
+        ("total", f"{mem.total / gib:.1f} GiB"),
+        ("available", f"{mem.available / gib:.1f} GiB"),
+    ]
+
+
+# The oldest releases the lessons are written for: Keras 3 became TensorFlow's
+# Keras in 2.16, and the lessons use Keras 3 APIs throughout.
+MINIMUM_VERSIONS = {"tensorflow": (2, 16), "keras": (3, 0)}
+
+
+def _release(version: str) -> tuple[int, ...]:
+    numbers = []
+    for part in version.split(".")[:2]:
+        digits = "".join(ch for ch in part if ch.isdigit())
+        numbers.append(int(digits or 0))
+    return tuple(numbers)
+
+
+def check_versions(versions: dict[str, str] | None = None) -> str:
+    """Check TensorFlow and Keras are new enough; return a one-line summary.
+
+    ``versions`` maps package names to version strings (default: installed).
+    Too old or missing raises ``RuntimeError`` with the command that fixes it.
+
+    Example:
+        >>> check_versions({"tensorflow": "2.21.0", "keras": "3.15.1"})
+        'TensorFlow 2.21.0 · Keras 3.15.1 · Python ...'
+    """
+    if versions is None:
+        versions = {name: package_version(name) for name in MINIMUM_VERSIONS}
+    elif not isinstance(versions, dict):
+        raise TypeError(expected("a dict like {'tensorflow': '2.21.0'}", "versions", versions))
+    for name, minimum in MINIMUM_VERSIONS.items():
+        found = versions.get(name, "not installed")
+        if found == "not installed" or _release(found) < minimum:
+            need = ".".join(map(str, minimum))
+            raise RuntimeError(
+                f"This course needs {name} >= {need}; found {found}. "
+                "Fix: pip install -r requirements.txt (from the course folder), "
+                "then restart the kernel."
+            )
+    return (f"TensorFlow {versions['tensorflow']} · Keras {versions['keras']} · "
+            f"Python {platform.python_version()}")
