@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     # params.py: parameter counts and their formulas
     "parameter_table": "params",
     "ParameterTable": "params",
+    "mlp_parameter_table": "params",
     # curves.py: training curves after the fact; live.py: while fit runs
     "plot_history": "curves",
     "LiveCurves": "live",
