@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "load_mnist": "data",
     "load_fashion_mnist": "data",
     "data_source": "data",
+    "DataSource": "data",
     "MNIST_CLASSES": "data",
     "FASHION_MNIST_CLASSES": "data",
     "DataUnavailableError": "data",
@@ -35,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     # weights.py: weight pictures; snapshots.py: weights across epochs
     "plot_unit_weights": "weights",
     "plot_weight_histograms": "weights",
+    "plot_unit_across_epochs": "weights",
     "WeightSnapshots": "snapshots",
     # predictions.py: what the model got right and wrong
     "plot_gallery": "predictions",
