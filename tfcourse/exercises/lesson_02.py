@@ -1,0 +1,182 @@
+"""Exercises of lesson 02, the low-level API: tensors, shapes, dtypes and gradients.
+
+Each checker recomputes what a right answer must be from the question's own
+numbers (a shape with NumPy, a slope by finite differences, the expected
+values with ``np.arange``), so a right answer reached another way passes too.
+TensorFlow is imported only when an answer must be inspected as a tensor.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Callable
+
+import numpy as np
+
+from tfcourse.exercises._core import exercise
+
+__all__: list[str] = []  # the exercises register themselves; nothing to import
+
+# Exercise 02.1: tf.matmul(tf.ones(LEFT), tf.ones(RIGHT)) + tf.ones(BIAS), like a Dense layer.
+LEFT_02_1 = (2, 3)
+RIGHT_02_1 = (3, 4)
+BIAS_02_1 = (4,)
+
+# Exercise 02.2: the slope of f(x) = x³ − 2x at x = 2.
+POINT_02_2 = 2.0
+
+
+def _cubic(x: float) -> float:
+    """The function of exercise 02.2, f(x) = x³ − 2x."""
+    return x**3 - 2 * x
+
+
+# Exercise 02.3: a float32 tensor of this shape holding 0, 1, 2, ... row by row.
+SHAPE_02_3 = (3, 4)
+DTYPE_02_3 = "float32"
+
+
+def _shape_of(answer: Any) -> tuple[tuple[int, ...] | None, str | None]:
+    """The answer as a tuple of ints, or why it is not a shape.
+
+    Accepts a tuple or list of whole numbers or a ``tf.TensorShape``.
+    """
+    if isinstance(answer, str):
+        return None, f"Your answer is the text {answer!r}; write the shape without quotes, e.g. (5, 6)."
+    if hasattr(answer, "as_list"):  # tf.TensorShape
+        answer = answer.as_list()
+    elif hasattr(answer, "shape") and hasattr(answer, "dtype"):
+        return None, ("That is a tensor or array, not a shape: the answer is its shape, "
+                      "e.g. tuple(result.shape).")
+    if isinstance(answer, numbers.Integral) and not isinstance(answer, bool):
+        return None, (f"A shape is a tuple with one number per axis; write ({answer},) "
+                      "for one axis, or list every axis.")
+    if not isinstance(answer, (tuple, list)):
+        return None, f"Expected a shape such as (5, 6). Received: an object of type {type(answer).__name__}."
+    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in answer):
+        return None, f"Every entry of a shape is a whole number; {tuple(answer)!r} is not a shape."
+    return tuple(int(n) for n in answer), None
+
+
+@exercise(
+    "02.1",
+    question=f"Predict, without running it: what is the shape of "
+    f"tf.matmul(tf.ones({LEFT_02_1}), tf.ones({RIGHT_02_1})) + tf.ones({BIAS_02_1})? "
+    "Give it as a tuple.",
+    hint="tf.matmul of (m, k) by (k, n) gives (m, n): the shared k disappears. "
+    "Then the bias is broadcast: shapes are lined up from the right.",
+)
+def _matmul_then_broadcast(answer: Any) -> str | None:
+    shape, problem = _shape_of(answer)
+    if problem:
+        return problem
+    product = (np.ones(LEFT_02_1) @ np.ones(RIGHT_02_1)).shape
+    right = np.broadcast_shapes(product, BIAS_02_1)
+    if shape == right:
+        return None
+    if shape in (LEFT_02_1, RIGHT_02_1):
+        return f"{shape} is the shape of one of the two matrices; their product has a new shape."
+    if shape == (LEFT_02_1[0], LEFT_02_1[1], RIGHT_02_1[1]):
+        return (f"tf.matmul does not keep the shared axis of length {LEFT_02_1[1]}: "
+                "it sums over it, so that axis disappears.")
+    if shape == product[::-1]:
+        return "Rows come from the first matrix and columns from the second, in that order."
+    if shape == BIAS_02_1:
+        return ("Adding the bias does not shrink the result: the bias is copied onto every row "
+                "(broadcasting), so the result keeps the product's shape.")
+    return f"{shape} is not the shape of the result; work it out in two steps: the product, then the sum."
+
+
+def _number(answer: Any) -> tuple[float | None, str | None]:
+    """The answer as a float (a Python number, a NumPy or TF scalar), or why not."""
+    if answer is None:
+        return None, ("Your gradient is None: the tape only watches tf.Variable objects "
+                      "(with a float dtype). Make x a tf.Variable(2.0), or call tape.watch(x) "
+                      "on a float tensor.")
+    if isinstance(answer, bool):
+        return None, "Your answer is True or False; the gradient is a number."
+    if isinstance(answer, str):
+        return None, f"Your answer is the text {answer!r}; give the number (or the tensor) itself."
+    if hasattr(answer, "assign"):
+        return None, ("That is the variable x itself; the answer is the gradient "
+                      "that tape.gradient(y, x) returns.")
+    if hasattr(answer, "numpy"):
+        answer = answer.numpy()
+    array = np.asarray(answer)
+    if array.dtype.kind not in "iuf":
+        return None, f"Expected a number. Received: an object of type {type(answer).__name__}."
+    if array.size != 1:
+        return None, f"Expected one number (a scalar). Received: {array.size} values of shape {array.shape}."
+    return float(array.reshape(())), None
+
+
+def _slope(function: Callable[[float], float], x: float, step: float = 1e-5) -> float:
+    """The slope of ``function`` at ``x`` by a central finite difference (in float64).
+
+    Example:
+        >>> round(_slope(lambda x: x**2, 3.0), 6)
+        6.0
+    """
+    return (function(x + step) - function(x - step)) / (2 * step)
+
+
+@exercise(
+    "02.2",
+    question=f"With tf.GradientTape, compute the gradient (the slope) of f(x) = x³ − 2x "
+    f"at x = {POINT_02_2:g}.",
+    hint="x = tf.Variable(2.0); with tf.GradientTape() as tape: y = x**3 - 2*x; "
+    "then answer = tape.gradient(y, x).",
+)
+def _gradient_of_cubic(answer: Any) -> str | None:
+    value, problem = _number(answer)
+    if problem:
+        return problem
+    right = _slope(_cubic, POINT_02_2)
+    if np.isclose(value, right, rtol=1e-4, atol=1e-4):
+        return None
+    if np.isclose(value, _cubic(POINT_02_2)):
+        return (f"{value:g} is f({POINT_02_2:g}), the value of the function; "
+                "the gradient is its slope at that point.")
+    if np.isclose(value, _slope(lambda x: x**3, POINT_02_2), rtol=1e-4):
+        return f"{value:g} is the slope of x³ alone: the −2x term changes the slope too."
+    return f"{value:g} is not the slope of x³ − 2x at x = {POINT_02_2:g}."
+
+
+@exercise(
+    "02.3",
+    question=f"Make a TensorFlow tensor of dtype {DTYPE_02_3} and shape {SHAPE_02_3} holding "
+    "0, 1, 2, ... filled row by row.",
+    hint="tf.range(12) counts from 0; tf.reshape gives it a shape; tf.cast (or the dtype= "
+    "argument of tf.range) gives it a dtype.",
+)
+def _counting_tensor(answer: Any) -> str | None:
+    import tensorflow as tf
+
+    if isinstance(answer, np.ndarray):
+        return "That is a NumPy array; make a TensorFlow tensor (tf.constant, tf.range, tf.reshape ...)."
+    if isinstance(answer, tf.Variable):
+        return ("That is a tf.Variable (changeable state for training); the exercise asks for "
+                "a plain tensor: build it with tf.range and tf.reshape.")
+    if not isinstance(answer, tf.Tensor):
+        return f"Expected a tf.Tensor. Received: an object of type {type(answer).__name__}."
+    dtype = answer.dtype.name
+    if dtype != DTYPE_02_3:
+        fix = "tf.cast(t, tf.float32) or tf.range(12, dtype=tf.float32)"
+        if dtype == "float64":
+            return f"Your tensor is float64, NumPy's default for decimals; ask for {DTYPE_02_3}: {fix}."
+        return f"Your tensor has dtype {dtype}; it should be {DTYPE_02_3}: {fix}."
+    shape = tuple(answer.shape)
+    size = int(np.prod(SHAPE_02_3))
+    if shape != SHAPE_02_3:
+        if int(np.prod(shape)) == size:
+            return f"Your tensor has shape {shape}; it should have shape {SHAPE_02_3}: use tf.reshape."
+        return f"Your tensor holds {int(np.prod(shape))} values; a {SHAPE_02_3} tensor holds {size}."
+    values = answer.numpy()
+    counting = np.arange(size, dtype=DTYPE_02_3)
+    if np.array_equal(values, counting.reshape(SHAPE_02_3)):
+        return None
+    if np.array_equal(values, counting.reshape(SHAPE_02_3[::-1]).T):
+        return "Your numbers run down the columns; fill the tensor row by row (tf.reshape does that)."
+    if np.array_equal(values, (counting + 1).reshape(SHAPE_02_3)):
+        return "Your numbers start at 1; start counting at 0 (tf.range(12) does)."
+    return "The dtype and shape are right, but the values are not 0, 1, 2, ... row by row."
