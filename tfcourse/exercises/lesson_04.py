@@ -1,0 +1,166 @@
+"""Exercises of lesson 04, Keras models and their parameters.
+
+Each checker recomputes what a right answer must be from the sizes in the
+question (a Dense layer with ``n`` inputs and ``u`` units holds ``n×u + u``
+numbers), so a right answer reached another way passes too. Keras is imported
+only when an answer must be inspected as a model.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Sequence
+
+from tfcourse.exercises._core import exercise
+
+__all__: list[str] = []  # the exercises register themselves; nothing to import
+
+IMAGE_SHAPE = (28, 28)
+PIXELS = IMAGE_SHAPE[0] * IMAGE_SHAPE[1]
+CLASSES = 10
+
+# Exercise 04.1: Dense(64) on a flattened MNIST image.
+UNITS_04_1 = 64
+# Exercise 04.2: the layer sizes of a deeper MLP, input first.
+SIZES_04_2 = (PIXELS, 256, 128, CLASSES)
+# Exercise 04.3: the parameter budget a seed-like model must hit exactly.
+TARGET_04_3 = 39_760
+
+
+def _dense_parameters(inputs: int, units: int, *, use_bias: bool = True) -> int:
+    """Numbers held by a Dense layer: one weight per (input, unit) pair, one bias per unit.
+
+    Example:
+        >>> _dense_parameters(784, 128)
+        100480
+    """
+    return inputs * units + (units if use_bias else 0)
+
+
+def _mlp_parameters(sizes: Sequence[int], *, use_bias: bool = True) -> int:
+    """Numbers held by a stack of Dense layers of the given sizes, input size first.
+
+    Example:
+        >>> _mlp_parameters([784, 128, 10])
+        101770
+    """
+    return sum(_dense_parameters(n, u, use_bias=use_bias) for n, u in zip(sizes, sizes[1:]))
+
+
+def _whole_number(answer: Any) -> tuple[int | None, str | None]:
+    """The answer as an int, or why it cannot be one (a float like 50240.0 is fine)."""
+    if isinstance(answer, bool):
+        return None, "Your answer is True or False; a parameter count is a whole number."
+    if isinstance(answer, numbers.Integral):
+        return int(answer), None
+    if isinstance(answer, numbers.Real) and float(answer).is_integer():
+        return int(answer), None
+    if isinstance(answer, numbers.Real):
+        return None, f"{answer} is not a whole number: a layer holds a whole number of weights."
+    if isinstance(answer, str):
+        return None, (
+            f"Your answer is the text {answer!r}; give a number instead, "
+            "e.g. 784 * 128 + 128, without quotes."
+        )
+    return None, f"Expected a whole number. Received: an object of type {type(answer).__name__}."
+
+
+@exercise(
+    "04.1",
+    question=f"How many parameters does Dense({UNITS_04_1}) have when its input is a "
+    f"flattened {IMAGE_SHAPE[0]}×{IMAGE_SHAPE[1]} image?",
+    hint="Each unit has one weight per input value, plus one bias of its own.",
+)
+def _dense_64(answer: Any) -> str | None:
+    value, problem = _whole_number(answer)
+    if problem:
+        return problem
+    right = _dense_parameters(PIXELS, UNITS_04_1)
+    if value == right:
+        return None
+    weights_only = _dense_parameters(PIXELS, UNITS_04_1, use_bias=False)
+    if value == weights_only:
+        return f"{value:,} counts the weights only: each of the {UNITS_04_1} units also has a bias."
+    if value == weights_only + PIXELS:
+        return "There is one bias per unit, not one per input value."
+    if value == _dense_parameters(IMAGE_SHAPE[0], UNITS_04_1):
+        return f"The input is the flattened image: {IMAGE_SHAPE[0]}×{IMAGE_SHAPE[1]} values, not 28."
+    if value == _dense_parameters(PIXELS, 128):
+        return f"{value:,} is the seed model's hidden layer with 128 units; this one has {UNITS_04_1}."
+    return f"{value:,} is not the count of a Dense({UNITS_04_1}) layer on {PIXELS} inputs."
+
+
+@exercise(
+    "04.2",
+    question="How many parameters in total does a "
+    + "-".join(str(size) for size in SIZES_04_2)
+    + " MLP have (784 inputs, Dense(256), Dense(128), Dense(10), each with biases)?",
+    hint="Add up inputs×units + units for each of the three Dense layers; "
+    "each layer's inputs are the previous layer's units.",
+)
+def _deeper_mlp(answer: Any) -> str | None:
+    value, problem = _whole_number(answer)
+    if problem:
+        return problem
+    right = _mlp_parameters(SIZES_04_2)
+    if value == right:
+        return None
+    if value == _mlp_parameters(SIZES_04_2, use_bias=False):
+        return f"{value:,} counts the weights only: every unit of every layer also has a bias."
+    if value == _mlp_parameters([PIXELS, 128, CLASSES]):
+        return f"{value:,} is the seed model (784-128-10); this network has two hidden layers."
+    pairs = list(zip(SIZES_04_2, SIZES_04_2[1:]))
+    for skipped in range(len(pairs)):
+        kept = [_dense_parameters(n, u) for i, (n, u) in enumerate(pairs) if i != skipped]
+        if value == sum(kept):
+            n, u = pairs[skipped]
+            return f"One layer is missing from your sum: the {n}→{u} layer."
+    all_from_input = sum(_dense_parameters(PIXELS, u) for u in SIZES_04_2[1:])
+    if value == all_from_input:
+        return "Only the first layer sees the 784 pixels; the next ones see the previous layer's units."
+    return f"{value:,} is not the total of the {'-'.join(map(str, SIZES_04_2))} network."
+
+
+def _activation_name(layer: Any) -> str:
+    activation = getattr(layer, "activation", None)
+    return getattr(activation, "__name__", str(activation))
+
+
+@exercise(
+    "04.3",
+    question=f"Build a keras.Sequential model like the seed model (Input of shape (28, 28), "
+    f"Flatten, one Dense hidden layer with relu, Dense({CLASSES}) with softmax) that has "
+    f"exactly {TARGET_04_3:,} parameters.",
+    hint="Write the total as a formula in the hidden size h: h×(784 + 1) + 10×h + 10. "
+    f"Solve it for {TARGET_04_3:,}.",
+)
+def _model_with_budget(answer: Any) -> str | None:
+    import keras
+
+    if isinstance(answer, type) and issubclass(answer, keras.Model):
+        return "That is the class keras.Sequential itself; build a model: keras.Sequential([...])."
+    if isinstance(answer, keras.layers.Layer) and not isinstance(answer, keras.Model):
+        return f"That is one layer ({type(answer).__name__}); put the layers in keras.Sequential([...])."
+    if not isinstance(answer, keras.Sequential):
+        return f"Expected a keras.Sequential model. Received: an object of type {type(answer).__name__}."
+    if not answer.built:
+        return "The model is not built, so it has no weights yet: start it with keras.Input(shape=(28, 28))."
+    input_shape = tuple(answer.inputs[0].shape[1:]) if answer.inputs else None
+    if input_shape != IMAGE_SHAPE:
+        return f"The input should be one 28×28 image, keras.Input(shape=(28, 28)); yours is {input_shape}."
+    kinds = [type(layer).__name__ for layer in answer.layers]
+    if kinds != ["Flatten", "Dense", "Dense"]:
+        return f"Expected the layers Flatten, Dense, Dense (like the seed model). Received: {', '.join(kinds) or 'no layers'}."
+    _, hidden, output = answer.layers
+    if _activation_name(hidden) != "relu":
+        return f"The hidden layer should use activation='relu'; it uses {_activation_name(hidden)!r}."
+    if output.units != CLASSES or _activation_name(output) != "softmax":
+        return f"The last layer should be Dense({CLASSES}, activation='softmax') for the ten digits."
+    if not (hidden.use_bias and output.use_bias):
+        return "Keep the biases (use_bias=True, the default), as in the seed model."
+    count = answer.count_params()
+    if count != TARGET_04_3:
+        direction = "fewer" if count > TARGET_04_3 else "more"
+        return (f"Your model has {count:,} parameters (hidden layer of {hidden.units} units); "
+                f"the budget is {TARGET_04_3:,}, so it needs {direction} hidden units.")
+    return None
