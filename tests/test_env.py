@@ -132,3 +132,9 @@ def test_environment_report_checks_its_argument():
 def test_force_cpu_after_start_is_a_no_op_without_gpus():
     done = _run("import tensorflow as tf, tfcourse as tfc; tf.constant(1); tfc.force_cpu(); print('ok')")
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_environment_report_shows_an_unusable_data_folder_instead_of_failing(monkeypatch, tmp_path):
+    monkeypatch.setenv("TFCOURSE_DATA_DIR", str(tmp_path / "missing"))
+    rows = dict(env.environment_report(include_devices=False).sections["Data"])
+    assert rows["mnist"].startswith("unavailable: ") and "does not exist" in rows["mnist"]

@@ -289,7 +289,11 @@ def _data_rows() -> list[tuple[str, str]]:
 
     rows = []
     for name in ("mnist", "fashion_mnist"):
-        source = data_source(name)
+        try:
+            source = data_source(name)
+        except (OSError, ValueError) as err:  # the report must show the problem, not die of it
+            rows.append((name, f"unavailable: {err}"))
+            continue
         rows.append((name, f"{source.kind}: {source.path} {source.detail}".strip()))
     return rows
 

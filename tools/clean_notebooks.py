@@ -35,6 +35,8 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Strip outputs and counts from every code cell not tagged for nbval checks."""
     for key in VOLATILE_METADATA:
         nb.metadata.pop(key, None)
+    # Running a notebook records this machine's Python version; keep the name only.
+    nb.metadata["language_info"] = {"name": "python"}
     for cell in nb.cells:
         for key in VOLATILE_METADATA:
             cell.metadata.pop(key, None)
