@@ -13,6 +13,15 @@ Tests (and curious students) can plug in any object with a
 ``send(history: dict[str, list[float]]) -> None`` method, and optionally
 ``close()``, instead of drawing.
 
+A hand-written training loop (lesson 03) feeds it the way ``fit`` does,
+through the ordinary callback calls::
+
+    live = tfc.LiveCurves()
+    for epoch in range(5):
+        ...  # train one epoch, then measure
+        live.on_epoch_end(epoch, {"loss": loss, "accuracy": acc, "val_loss": ...})
+    live.on_train_end()
+
 This module imports Keras at the top because its whole job is a Keras
 callback; it is only imported when ``tfc.LiveCurves`` is first used.
 """
