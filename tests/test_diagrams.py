@@ -13,10 +13,7 @@ import tfcourse as tfc
 from tfcourse.diagrams import ARCHITECTURE, LAYER_NAMES, layer_of, plot_architecture
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("clean_matplotlib")  # the fixture is in tests/conftest.py
 
 
 def _by_gid(ax, prefix):

@@ -12,20 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from tfcourse import exercises  # noqa: E402
 from tfcourse.exercises import lesson_03  # noqa: E402
 
-
-@pytest.fixture(scope="module")
-def tf():
-    import tensorflow
-
-    return tensorflow
-
-
-def _not_yet(exercise_id, answer, *phrases):
-    feedback = exercises.check(exercise_id, answer)
-    assert feedback.status == "not yet", feedback.to_text()
-    for phrase in phrases:
-        assert phrase in feedback.message, feedback.message
-    return feedback
+from exercise_helpers import not_yet as _not_yet  # noqa: E402  (tests/exercise_helpers.py)
 
 
 @pytest.mark.parametrize("exercise_id", ["03.1", "03.2", "03.3"])

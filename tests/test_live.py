@@ -7,7 +7,6 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import matplotlib
 import numpy as np
 import pytest
 
@@ -19,20 +18,7 @@ from tfcourse.live import LiveCurves, NotebookOutput, TextOutput  # noqa: E402
 EPOCHS = 3
 
 
-@pytest.fixture(autouse=True)
-def clean_matplotlib(monkeypatch):
-    """Agg backend; fail on plt.show() or a changed rcParams; close figures."""
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    shown = []
-    monkeypatch.setattr(plt, "show", lambda *args, **kwargs: shown.append(args))
-    before = dict(matplotlib.rcParams)
-    yield
-    after = dict(matplotlib.rcParams)
-    plt.close("all")
-    assert not shown, "a helper called plt.show()"
-    assert after == before, "a helper changed matplotlib.rcParams"
+pytestmark = pytest.mark.usefixtures("clean_matplotlib")  # the fixture is in tests/conftest.py
 
 
 @pytest.fixture(scope="module")

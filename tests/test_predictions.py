@@ -18,20 +18,7 @@ from tfcourse.predictions import (
 )
 
 
-@pytest.fixture(autouse=True)
-def clean_matplotlib(monkeypatch):
-    """Agg backend; fail on plt.show() or a changed rcParams; close figures."""
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    shown = []
-    monkeypatch.setattr(plt, "show", lambda *args, **kwargs: shown.append(args))
-    before = dict(matplotlib.rcParams)
-    yield
-    after = dict(matplotlib.rcParams)
-    plt.close("all")
-    assert not shown, "a helper called plt.show()"
-    assert after == before, "a helper changed matplotlib.rcParams"
+pytestmark = pytest.mark.usefixtures("clean_matplotlib")  # the fixture is in tests/conftest.py
 
 
 RNG = np.random.default_rng(0)

@@ -8,11 +8,11 @@ TensorFlow is imported only when an answer must be inspected as a tensor.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any, Callable
 
 import numpy as np
 
+from tfcourse.exercises._answers import is_whole, number, text_problem, type_problem
 from tfcourse.exercises._core import exercise
 
 __all__: list[str] = []  # the exercises register themselves; nothing to import
@@ -42,18 +42,18 @@ def _shape_of(answer: Any) -> tuple[tuple[int, ...] | None, str | None]:
     Accepts a tuple or list of whole numbers or a ``tf.TensorShape``.
     """
     if isinstance(answer, str):
-        return None, f"Your answer is the text {answer!r}; write the shape without quotes, e.g. (5, 6)."
+        return None, text_problem(answer, "write the shape without quotes, e.g. (5, 6).")
     if hasattr(answer, "as_list"):  # tf.TensorShape
         answer = answer.as_list()
     elif hasattr(answer, "shape") and hasattr(answer, "dtype"):
         return None, ("That is a tensor or array, not a shape: the answer is its shape, "
                       "e.g. tuple(result.shape).")
-    if isinstance(answer, numbers.Integral) and not isinstance(answer, bool):
+    if is_whole(answer):
         return None, (f"A shape is a tuple with one number per axis; write ({answer},) "
                       "for one axis, or list every axis.")
     if not isinstance(answer, (tuple, list)):
-        return None, f"Expected a shape such as (5, 6). Received: an object of type {type(answer).__name__}."
-    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in answer):
+        return None, type_problem("a shape such as (5, 6)", answer)
+    if not all(is_whole(n) for n in answer):
         return None, f"Every entry of a shape is a whole number; {tuple(answer)!r} is not a shape."
     return tuple(int(n) for n in answer), None
 
@@ -87,27 +87,17 @@ def _matmul_then_broadcast(answer: Any) -> str | None:
     return f"{shape} is not the shape of the result; work it out in two steps: the product, then the sum."
 
 
-def _number(answer: Any) -> tuple[float | None, str | None]:
-    """The answer as a float (a Python number, a NumPy or TF scalar), or why not."""
+def _gradient(answer: Any) -> tuple[float | None, str | None]:
+    """The gradient as a float (a Python number, a NumPy or TF scalar), or why not."""
     if answer is None:
         return None, ("Your gradient is None: the tape only watches tf.Variable objects "
                       "(with a float dtype). Make x a tf.Variable(2.0), or call tape.watch(x) "
                       "on a float tensor.")
-    if isinstance(answer, bool):
-        return None, "Your answer is True or False; the gradient is a number."
-    if isinstance(answer, str):
-        return None, f"Your answer is the text {answer!r}; give the number (or the tensor) itself."
     if hasattr(answer, "assign"):
         return None, ("That is the variable x itself; the answer is the gradient "
                       "that tape.gradient(y, x) returns.")
-    if hasattr(answer, "numpy"):
-        answer = answer.numpy()
-    array = np.asarray(answer)
-    if array.dtype.kind not in "iuf":
-        return None, f"Expected a number. Received: an object of type {type(answer).__name__}."
-    if array.size != 1:
-        return None, f"Expected one number (a scalar). Received: {array.size} values of shape {array.shape}."
-    return float(array.reshape(())), None
+    return number(answer, what="the gradient", text_fix="give the number (or the tensor) itself.",
+                  through_numpy=True)
 
 
 def _slope(function: Callable[[float], float], x: float, step: float = 1e-5) -> float:
@@ -128,7 +118,7 @@ def _slope(function: Callable[[float], float], x: float, step: float = 1e-5) -> 
     "then answer = tape.gradient(y, x).",
 )
 def _gradient_of_cubic(answer: Any) -> str | None:
-    value, problem = _number(answer)
+    value, problem = _gradient(answer)
     if problem:
         return problem
     right = _slope(_cubic, POINT_02_2)
@@ -158,7 +148,7 @@ def _counting_tensor(answer: Any) -> str | None:
         return ("That is a tf.Variable (changeable state for training); the exercise asks for "
                 "a plain tensor: build it with tf.range and tf.reshape.")
     if not isinstance(answer, tf.Tensor):
-        return f"Expected a tf.Tensor. Received: an object of type {type(answer).__name__}."
+        return type_problem("a tf.Tensor", answer)
     dtype = answer.dtype.name
     if dtype != DTYPE_02_3:
         fix = "tf.cast(t, tf.float32) or tf.range(12, dtype=tf.float32)"

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from tfcourse.exercises._answers import type_problem
 from tfcourse.exercises._core import exercise
 
 __all__: list[str] = []  # the exercises register themselves; nothing to import
@@ -45,7 +46,7 @@ def _mlp_params(inputs: int, hidden: int, classes: int) -> int:
 )
 def _params_with_smaller_hidden_layer(answer: Any) -> str | None:
     if isinstance(answer, bool) or isinstance(answer, str) or not isinstance(answer, numbers.Number):
-        return f"Expected a whole number. Received: an object of type {type(answer).__name__}."
+        return type_problem("a whole number", answer)
     right = _mlp_params(INPUTS_03_1, HIDDEN_03_1, CLASSES_03_1)
     if not isinstance(answer, numbers.Integral):
         if answer == right:
@@ -91,8 +92,7 @@ _CASES_03_2 = (
 )
 def _sgd_update(answer: Any) -> str | None:
     if not callable(answer):
-        return (f"Expected a function such as sgd_update (its name, without calling it). "
-                f"Received: an object of type {type(answer).__name__}.")
+        return type_problem("a function such as sgd_update (its name, without calling it)", answer)
     import tensorflow as tf
 
     for start, gradient, rate in _CASES_03_2:

@@ -11,6 +11,15 @@ from __future__ import annotations
 import numbers
 from typing import Any, Sequence
 
+from tfcourse.exercises._answers import (
+    activation_name,
+    image_input_problem,
+    keras_class_problem,
+    text_problem,
+    true_or_false_problem,
+    type_problem,
+    whole,
+)
 from tfcourse.exercises._core import exercise
 
 __all__: list[str] = []  # the exercises register themselves; nothing to import
@@ -50,19 +59,12 @@ def _mlp_parameters(sizes: Sequence[int], *, use_bias: bool = True) -> int:
 def _whole_number(answer: Any) -> tuple[int | None, str | None]:
     """The answer as an int, or why it cannot be one (a float like 50240.0 is fine)."""
     if isinstance(answer, bool):
-        return None, "Your answer is True or False; a parameter count is a whole number."
-    if isinstance(answer, numbers.Integral):
-        return int(answer), None
-    if isinstance(answer, numbers.Real) and float(answer).is_integer():
-        return int(answer), None
+        return None, true_or_false_problem("a parameter count is a whole number")
     if isinstance(answer, numbers.Real):
-        return None, f"{answer} is not a whole number: a layer holds a whole number of weights."
+        return whole(answer, why="a layer holds a whole number of weights.")
     if isinstance(answer, str):
-        return None, (
-            f"Your answer is the text {answer!r}; give a number instead, "
-            "e.g. 784 * 128 + 128, without quotes."
-        )
-    return None, f"Expected a whole number. Received: an object of type {type(answer).__name__}."
+        return None, text_problem(answer, "give a number instead, e.g. 784 * 128 + 128, without quotes.")
+    return None, type_problem("a whole number", answer)
 
 
 @exercise(
@@ -121,11 +123,6 @@ def _deeper_mlp(answer: Any) -> str | None:
     return f"{value:,} is not the total of the {'-'.join(map(str, SIZES_04_2))} network."
 
 
-def _activation_name(layer: Any) -> str:
-    activation = getattr(layer, "activation", None)
-    return getattr(activation, "__name__", str(activation))
-
-
 @exercise(
     "04.3",
     question=f"Build a keras.Sequential model like the seed model (Input of shape (28, 28), "
@@ -137,24 +134,25 @@ def _activation_name(layer: Any) -> str:
 def _model_with_budget(answer: Any) -> str | None:
     import keras
 
-    if isinstance(answer, type) and issubclass(answer, keras.Model):
-        return "That is the class keras.Sequential itself; build a model: keras.Sequential([...])."
+    problem = keras_class_problem(answer, named="keras.Sequential")
+    if problem:
+        return problem
     if isinstance(answer, keras.layers.Layer) and not isinstance(answer, keras.Model):
         return f"That is one layer ({type(answer).__name__}); put the layers in keras.Sequential([...])."
     if not isinstance(answer, keras.Sequential):
-        return f"Expected a keras.Sequential model. Received: an object of type {type(answer).__name__}."
+        return type_problem("a keras.Sequential model", answer)
     if not answer.built:
         return "The model is not built, so it has no weights yet: start it with keras.Input(shape=(28, 28))."
-    input_shape = tuple(answer.inputs[0].shape[1:]) if answer.inputs else None
-    if input_shape != IMAGE_SHAPE:
-        return f"The input should be one 28×28 image, keras.Input(shape=(28, 28)); yours is {input_shape}."
+    problem = image_input_problem(answer, IMAGE_SHAPE)
+    if problem:
+        return problem
     kinds = [type(layer).__name__ for layer in answer.layers]
     if kinds != ["Flatten", "Dense", "Dense"]:
         return f"Expected the layers Flatten, Dense, Dense (like the seed model). Received: {', '.join(kinds) or 'no layers'}."
     _, hidden, output = answer.layers
-    if _activation_name(hidden) != "relu":
-        return f"The hidden layer should use activation='relu'; it uses {_activation_name(hidden)!r}."
-    if output.units != CLASSES or _activation_name(output) != "softmax":
+    if activation_name(hidden) != "relu":
+        return f"The hidden layer should use activation='relu'; it uses {activation_name(hidden)!r}."
+    if output.units != CLASSES or activation_name(output) != "softmax":
         return f"The last layer should be Dense({CLASSES}, activation='softmax') for the ten digits."
     if not (hidden.use_bias and output.use_bias):
         return "Keep the biases (use_bias=True, the default), as in the seed model."

@@ -14,6 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from tfcourse.exercises._answers import (
+    activation_name,
+    image_input_problem,
+    keras_class_problem,
+    number,
+    type_problem,
+    whole,
+)
 from tfcourse.exercises._core import exercise
 
 __all__: list[str] = []  # the exercises register themselves; nothing to import
@@ -35,22 +43,6 @@ DEFAULT_SGD_LEARNING_RATE = 0.01
 LEARNING_RATE_05_3 = 10 * DEFAULT_SGD_LEARNING_RATE
 
 
-def _real_number(answer: Any, what: str) -> tuple[float | None, str | None]:
-    """The answer as a float, or why it is not a number (NumPy and 0-d tensors are fine)."""
-    if isinstance(answer, bool):
-        return None, f"Your answer is True or False; {what} is a number."
-    if isinstance(answer, str):
-        return None, f"Your answer is the text {answer!r}; give a number (without quotes)."
-    if isinstance(answer, numbers.Real):
-        return float(answer), None
-    if getattr(answer, "shape", None) == () or getattr(answer, "size", None) == 1:
-        try:  # a NumPy 0-d array or a scalar tensor from the lesson's code
-            return float(np.asarray(answer).reshape(())), None
-        except (TypeError, ValueError):
-            pass
-    return None, f"Expected a number. Received: an object of type {type(answer).__name__}."
-
-
 def _uniform_loss(classes: int) -> float:
     """Cross-entropy of a prediction that gives each of ``classes`` the same probability.
 
@@ -69,7 +61,7 @@ def _uniform_loss(classes: int) -> float:
     "the model gives to the true digit.",
 )
 def _uniform_prediction_loss(answer: Any) -> str | None:
-    value, problem = _real_number(answer, "a loss")
+    value, problem = number(answer, what="a loss")
     if problem:
         return problem
     right = _uniform_loss(CLASSES)
@@ -92,15 +84,10 @@ def _uniform_prediction_loss(answer: Any) -> str | None:
 
 def _whole_number(answer: Any) -> tuple[int | None, str | None]:
     """The answer as an int, or why it cannot be one (1875.0 is fine)."""
-    value, problem = _real_number(answer, "a number of steps")
+    value, problem = number(answer, what="a number of steps")
     if problem:
         return None, problem
-    if not float(value).is_integer():
-        return None, (
-            f"{value} is not a whole number: Keras takes whole steps, and the last batch "
-            "may simply hold fewer images."
-        )
-    return int(value), None
+    return whole(value, why="Keras takes whole steps, and the last batch may simply hold fewer images.")
 
 
 @exercise(
@@ -137,22 +124,17 @@ def _steps_per_epoch(answer: Any) -> str | None:
     return f"{value:,} steps of (at most) {BATCH_SIZE_05_2} images do not cover {TRAIN_IMAGES_05_2:,} images exactly once."
 
 
-def _activation_name(layer: Any) -> str:
-    activation = getattr(layer, "activation", None)
-    return getattr(activation, "__name__", str(activation))
-
-
 def _architecture_problem(model: Any) -> str | None:
     """Why ``model`` is not the seed's Flatten-Dense(128)-Dense(10) network, or None."""
     if not model.built or not model.inputs:
         return "The model has no input shape yet: start it with keras.Input(shape=(28, 28))."
-    input_shape = tuple(model.inputs[0].shape[1:])
-    if input_shape != IMAGE_SHAPE:
-        return f"The input should be one 28×28 image, keras.Input(shape=(28, 28)); yours is {input_shape}."
+    problem = image_input_problem(model, IMAGE_SHAPE)
+    if problem:
+        return problem
     output_shape = tuple(model.outputs[0].shape[1:])
     if output_shape != (CLASSES,):
         return f"The model should output {CLASSES} probabilities, one per digit; it outputs shape {output_shape}."
-    if _activation_name(model.layers[-1]) != "softmax":
+    if activation_name(model.layers[-1]) != "softmax":
         return "The last layer should use activation='softmax', so its outputs are probabilities."
     seed_count = (PIXELS * HIDDEN_UNITS + HIDDEN_UNITS) + (HIDDEN_UNITS * CLASSES + CLASSES)
     if model.count_params() != seed_count:
@@ -228,10 +210,11 @@ def _metrics_problem(model: Any) -> str | None:
 def _compiled_with_faster_sgd(answer: Any) -> str | None:
     import keras
 
-    if isinstance(answer, type) and issubclass(answer, keras.Model):
-        return "That is the class itself; build a model: keras.Sequential([...])."
+    problem = keras_class_problem(answer)
+    if problem:
+        return problem
     if not isinstance(answer, keras.Model):
-        return f"Expected a Keras model. Received: an object of type {type(answer).__name__}."
+        return type_problem("a Keras model", answer)
     problem = _architecture_problem(answer)
     if problem:
         return problem
