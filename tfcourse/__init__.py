@@ -50,6 +50,12 @@ _EXPORTS: dict[str, str] = {
     "force_cpu": "env",
     "check_placement": "env",
     "check_versions": "env",
+    # widgets.py: interactive explorers (ipywidgets)
+    "ParameterExplorer": "widgets",
+    "WeightExplorer": "widgets",
+    "PredictionExplorer": "widgets",
+    "DrawDigit": "widgets",
+    "preprocess_digit": "widgets",
     # diagrams.py: pictures drawn for the course
     "plot_architecture": "diagrams",
     # exercises/: self-checking exercises
