@@ -22,7 +22,10 @@ without loading anything):
 3. **keras-cache** / **download**: Keras's cache
    (``$KERAS_HOME`` or ``~/.keras``, then ``datasets/``), read here directly
    when the files are there, else ``keras.datasets.<name>.load_data()``
-   downloads them once.
+   downloads them once. Besides Keras's own ``mnist.npz`` and
+   ``fashion-mnist/*.gz``, MNIST's IDX files in ``datasets/mnist/`` count: that
+   is where ``python -m tfcourse fetch-data --from DIR`` puts IDX files it
+   imported (an ``mnist.npz`` built from them would fail Keras's hash check).
 
 The test-set split: a folder that holds only the 10,000 test images (the
 ``t10k`` files, as in the course's shared ``mnist-t10k`` folder used by CI)
@@ -88,6 +91,8 @@ FASHION_MNIST_CLASSES: tuple[str, ...] = (
 )
 
 DATA_DIR_ENV = "TFCOURSE_DATA_DIR"
+# How `tfcourse fetch-data --from DIR` names its folder in messages.
+IMPORT_FROM_PREFIX = "--from "
 DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_SUBFOLDER = "fashion-mnist"
 
@@ -96,6 +101,9 @@ FASHION_SUBFOLDER = "fashion-mnist"
 TEST_SPLIT_TRAIN_SHARE = (4, 5)
 
 KERAS_MNIST_NPZ = "mnist.npz"
+# IDX files of MNIST imported into Keras's cache (see tfcourse.cli fetch-data);
+# Keras never reads this folder, only this module does.
+KERAS_MNIST_IDX_SUBFOLDER = "mnist"
 KERAS_MNIST_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
 # role -> official file name without ".gz"; the order is the order of the message
@@ -442,6 +450,8 @@ def _folder_fix(spec: _Spec, named_by: str) -> str:
     target = (
         f"{FASHION_SUBFOLDER}/ in that folder" if spec.name == "fashion_mnist" else "that folder"
     )
+    if named_by.startswith(IMPORT_FROM_PREFIX):
+        return f"copy the files into {target}, or name the folder that holds them"
     if named_by.startswith(DATA_DIR_ENV):
         undo = f"unset {DATA_DIR_ENV} to let Keras download the data"
     else:
@@ -488,6 +498,9 @@ def _plan_keras(spec: _Spec) -> _Plan:
         if cached.is_file():
             source = DataSource(spec.name, "keras-cache", cached, f"Keras's cache: {cached}")
             return _Plan(source, fix, npz=cached)
+        imported = _plan_imported_idx(spec, datasets / KERAS_MNIST_IDX_SUBFOLDER)
+        if imported is not None:
+            return imported
         where = cached
     else:
         where = datasets / FASHION_SUBFOLDER
@@ -500,6 +513,23 @@ def _plan_keras(spec: _Spec) -> _Plan:
         f"({spec.download_size}) to {where}"
     )
     return _Plan(DataSource(spec.name, "download", where, detail), fix)
+
+
+def _plan_imported_idx(spec: _Spec, folder: Path) -> _Plan | None:
+    """IDX files that ``tfcourse fetch-data --from`` put in Keras's cache, if any."""
+    found = _find_idx(folder)
+    test_only = set(found) == {"test_images", "test_labels"}
+    if len(found) < len(IDX_NAMES) and not test_only:
+        return None  # an incomplete import: the next source is tried
+    detail = f"Keras's cache: IDX files in {folder}"
+    if test_only:
+        detail += ", test set only (its first 80% serve as training set, the rest as test set)"
+    fix = (
+        "Delete it and import the files again: python -m tfcourse fetch-data "
+        f"--dataset {spec.name} --from FOLDER."
+    )
+    source = DataSource(spec.name, "keras-cache", folder, detail, test_split=test_only)
+    return _Plan(source, fix, idx=found)
 
 
 # --- loading -----------------------------------------------------------------------
