@@ -157,3 +157,103 @@ def test_importing_the_plotting_modules_stays_light():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+# --- plot_histories: one metric of several runs on one pair of axes -----------
+
+
+RUNS = {
+    "SGD": HISTORY,
+    "Adam": {"loss": [0.5, 0.3], "val_loss": [0.6, 0.4], "val_accuracy": [0.8, 0.9], "accuracy": [0.8, 0.95]},
+    "CNN": SimpleNamespace(history={"val_accuracy": [0.9, 0.95, 0.97, 0.98], "val_loss": [0.3, 0.2, 0.1, 0.1]}),
+}
+
+
+def test_histories_one_line_per_run_in_order_with_its_own_epochs():
+    from tfcourse.curves import plot_histories
+
+    ax = plot_histories(RUNS)
+
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["SGD", "Adam", "CNN"]
+    for line, run in zip(lines, RUNS.values()):
+        values = getattr(run, "history", run)["val_accuracy"]
+        np.testing.assert_array_equal(line.get_xdata(), np.arange(1, len(values) + 1))
+        np.testing.assert_allclose(line.get_ydata(), values)
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "val_accuracy"
+    assert "val_accuracy" in ax.get_title() and "3 runs" in ax.get_title()
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["SGD", "Adam", "CNN"]
+    assert ax.get_xlim() == (0.5, 4.5)  # room for the longest run
+
+
+def test_histories_runs_differ_in_colour_and_line_style():
+    from tfcourse.curves import RUN_COLORS, plot_histories
+
+    runs = {f"run {i}": {"val_loss": [1.0, 0.5]} for i in range(5)}
+    lines = plot_histories(runs, metric="val_loss").get_lines()
+    colours = [matplotlib.colors.to_hex(line.get_color()) for line in lines]
+    assert colours == [c.lower() for c in RUN_COLORS[:5]]
+    # Neighbouring runs also differ without colour (greyscale print, colour blindness).
+    styles = [(line.get_linestyle(), line.get_marker()) for line in lines]
+    assert all(a != b for a, b in zip(styles, styles[1:]))
+
+
+def test_histories_draw_on_the_given_axes_and_return_them():
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from tfcourse.curves import plot_histories
+
+    ax = Figure().subplots()
+    assert plot_histories(RUNS, metric="val_loss", ax=ax) is ax
+    assert len(ax.get_lines()) == 3
+    assert plt.get_fignums() == []  # nothing new in pyplot
+
+
+def test_histories_without_axes_make_one_new_figure():
+    import matplotlib.pyplot as plt
+
+    from tfcourse.curves import plot_histories
+
+    ax = plot_histories({"only": {"val_accuracy": [0.5]}})
+    assert plt.get_fignums() == [ax.figure.number]
+    assert "1 run compared" in ax.get_title()
+    assert ax.get_lines()[0].get_marker() == "o"  # a one-epoch run is a visible point
+
+
+def test_histories_a_metric_missing_from_one_run_names_the_run_and_what_it_has():
+    from tfcourse.curves import plot_histories
+
+    with pytest.raises(ValueError, match=r"run 'SGD' recorded: accuracy, loss, val_accuracy, val_loss") as info:
+        plot_histories({"SGD": HISTORY, "no validation": {"loss": [1.0], "accuracy": [0.5]}}, metric="val_auc")
+    assert "Received: metric='val_auc'" in str(info.value)
+    with pytest.raises(ValueError, match=r"run 'no validation' recorded: loss, accuracy.*validation_data"):
+        plot_histories({"SGD": HISTORY, "no validation": {"loss": [1.0], "accuracy": [0.5]}})
+
+
+@pytest.mark.parametrize(
+    ("histories", "metric", "error", "message"),
+    [
+        ([HISTORY], "val_accuracy", TypeError, "Expected a dict of runs"),
+        (HISTORY["loss"], "val_accuracy", TypeError, "Expected a dict of runs"),
+        ({}, "val_accuracy", ValueError, "Expected at least one run"),
+        ({"SGD": HISTORY}, 3, TypeError, "Expected a metric name"),
+        ({"SGD": HISTORY}, "", TypeError, "Expected a metric name"),
+        ({1: HISTORY}, "val_accuracy", TypeError, "run names as non-empty strings"),
+        ({"": HISTORY}, "val_accuracy", TypeError, "run names as non-empty strings"),
+        ({"broken": [0.5, 0.6]}, "val_accuracy", TypeError, "Run 'broken': Expected a Keras History"),
+        ({"empty": {}}, "val_accuracy", ValueError, "Run 'empty': Expected a history with at least one metric"),
+    ],
+)
+def test_histories_bad_input_is_refused(histories, metric, error, message):
+    from tfcourse.curves import plot_histories
+
+    with pytest.raises(error, match=message):
+        plot_histories(histories, metric=metric)
+
+
+def test_histories_bad_axes_are_refused():
+    from tfcourse.curves import plot_histories
+
+    with pytest.raises(TypeError, match="Expected a matplotlib Axes"):
+        plot_histories(RUNS, ax="axes")

@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "mlp_parameter_table": "params",
     # curves.py: training curves after the fact; live.py: while fit runs
     "plot_history": "curves",
+    "plot_histories": "curves",
     "LiveCurves": "live",
     # weights.py: weight pictures; snapshots.py: weights across epochs
     "plot_unit_weights": "weights",

@@ -3,6 +3,9 @@
 Lesson use: after ``history = model.fit(...)``, ``tfc.plot_history(history)``.
 The same function draws the live curves of :class:`tfcourse.LiveCurves` and the
 history dict a hand-written training loop builds (lesson 03).
+
+``tfc.plot_histories({"SGD": h1, "Adam": h2})`` puts one metric of several
+runs on one pair of axes, to compare models or optimizers (lesson 07).
 """
 
 from __future__ import annotations
@@ -16,15 +19,23 @@ import numpy as np
 from tfcourse._validation import expected
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure, FigureBase
 
-__all__ = ["plot_history"]
+__all__ = ["plot_histories", "plot_history"]
 
 # Okabe-Ito palette: distinguishable with every common colour-vision deficiency.
 TRAIN_COLOR = "#0072B2"  # blue
 VALIDATION_COLOR = "#D55E00"  # vermillion
 
 _VALIDATION_PREFIX = "val_"
+
+# One colour per run for plot_histories: the Okabe-Ito palette without its
+# black and its yellow (too pale on white). Line styles and markers change
+# with the colour, so runs stay apart in greyscale and for every reader.
+RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+RUN_LINESTYLES = ("-", "--", "-.", ":")
+RUN_MARKERS = ("o", "s", "^", "D", "v", "P")
 
 
 def history_dict(history: Any) -> dict[str, list[float]]:
@@ -223,3 +234,97 @@ def plot_history(
         check_figure(fig)
     draw_history(fig, curves, names)
     return fig
+
+
+def plot_histories(
+    histories: Mapping[str, Any],
+    *,
+    metric: str = "val_accuracy",
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw one metric of several training runs on one pair of axes, to compare them.
+
+    Args:
+        histories: ``{run name: history}``, each history a Keras ``History``
+            (the return value of ``model.fit``) or a dict of per-epoch lists,
+            as :func:`plot_history` takes. Runs may have different numbers of
+            epochs. The legend follows the dict's order.
+        metric: the exact history key to draw, e.g. ``"val_accuracy"``,
+            ``"val_loss"`` or ``"accuracy"``; every run must have it.
+        ax: matplotlib axes to draw on; ``None`` makes a new figure.
+
+    Returns:
+        The axes, with one line per run, labelled with its name.
+
+    Example:
+        >>> histories = {"SGD": model_a.fit(...), "Adam": model_b.fit(...)}
+        >>> ax = tfc.plot_histories(histories, metric="val_accuracy")
+    """
+    if not isinstance(histories, Mapping):
+        raise TypeError(
+            expected(
+                "a dict of runs, {name: history}, e.g. {'SGD': history_sgd, 'Adam': history_adam}",
+                "histories",
+                histories,
+            )
+        )
+    if not histories:
+        raise ValueError(expected("at least one run", "histories", histories))
+    if not isinstance(metric, str) or not metric:
+        raise TypeError(expected("a metric name such as 'val_accuracy'", "metric", metric))
+    runs: dict[str, list[float]] = {}
+    for name, history in histories.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(
+                expected("run names as non-empty strings (they go in the legend)", "run name", name)
+            )
+        try:
+            curves = history_dict(history)
+        except (TypeError, ValueError) as err:  # say which run is wrong
+            raise type(err)(f"Run {name!r}: {err}") from None
+        if metric not in curves:
+            hint = (
+                "Validation metrics appear only when fit gets validation_data or validation_split."
+                if metric.startswith(_VALIDATION_PREFIX)
+                else None
+            )
+            raise ValueError(
+                expected(
+                    f"a metric that run {name!r} recorded: {', '.join(curves)}",
+                    "metric",
+                    metric,
+                    hint=hint,
+                )
+            )
+        runs[name] = curves[metric]
+
+    from matplotlib.axes import Axes as MplAxes
+    from matplotlib.ticker import MaxNLocator
+
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7.0, 4.2), layout="constrained")
+    elif not isinstance(ax, MplAxes):
+        raise TypeError(expected("a matplotlib Axes (or None for a new figure)", "ax", ax))
+
+    longest = max(len(values) for values in runs.values())
+    show_markers = longest <= 30  # markers on long runs only clutter
+    for index, (name, values) in enumerate(runs.items()):
+        ax.plot(
+            np.arange(1, len(values) + 1),
+            values,
+            label=name,
+            color=RUN_COLORS[index % len(RUN_COLORS)],
+            linestyle=RUN_LINESTYLES[index % len(RUN_LINESTYLES)],
+            marker=RUN_MARKERS[index % len(RUN_MARKERS)] if show_markers else None,
+            markersize=5,
+        )
+    ax.set_title(f"{metric} per epoch: {len(runs)} run{'s' if len(runs) != 1 else ''} compared")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0.5, longest + 0.5)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    return ax
