@@ -57,6 +57,13 @@ _EXPORTS: dict[str, str] = {
     "PredictionExplorer": "widgets",
     "DrawDigit": "widgets",
     "preprocess_digit": "widgets",
+    # speed.py: measuring training speed against the machine's limit
+    "epoch_loop": "speed",
+    "EpochLoop": "speed",
+    "matmul_flops_per_second": "speed",
+    "mlp_training_flops": "speed",
+    # distributed.py: a local multi-worker cluster for tf.distribute
+    "run_local_cluster": "distributed",
     # diagrams.py: pictures drawn for the course
     "plot_architecture": "diagrams",
     # exercises/: self-checking exercises
