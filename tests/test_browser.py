@@ -38,7 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # Lessons that show explorers. Add a lesson here when it gets one;
 # test_every_lesson_with_an_explorer_is_listed fails until you do.
-EXPLORER_LESSONS: tuple[str, ...] = ("04_keras_models_and_parameters.ipynb",)
+EXPLORER_LESSONS: tuple[str, ...] = (
+    "04_keras_models_and_parameters.ipynb",
+    "05_training_mnist_with_keras.ipynb",
+)
 DEMO_NOTEBOOK = "tests/notebooks/explorers_demo.ipynb"
 NOTEBOOKS = (DEMO_NOTEBOOK, *(f"lessons/{name}" for name in EXPLORER_LESSONS))
 
