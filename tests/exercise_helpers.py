@@ -2,6 +2,8 @@
 
 Imported as ``from exercise_helpers import not_yet``: pytest's default import
 mode ("prepend") puts this folder on sys.path for the test modules in it.
+
+The lessons from 05 on import ``not_yet_sentence as _not_yet`` and ``assert_unanswered``.
 """
 
 from __future__ import annotations
@@ -21,3 +23,16 @@ def not_yet(exercise_id: str, answer: Any, *phrases: str, absent: tuple[str, ...
     for word in absent:
         assert word not in feedback.message, feedback.message
     return feedback
+
+
+def not_yet_sentence(exercise_id: str, answer: Any, *phrases: str) -> str:
+    """``not_yet`` whose message must be a sentence, not a caught traceback ("raised"); returns the message."""
+    feedback = not_yet(exercise_id, answer, *phrases, absent=("raised",))
+    assert not feedback.passed
+    return feedback.message
+
+
+def assert_unanswered(exercise_id: str) -> None:
+    """The exercise's placeholder answer (``...``) is "unanswered", not passed."""
+    feedback = exercises.check(exercise_id, ...)
+    assert feedback.status == "unanswered" and not feedback.passed

@@ -159,10 +159,20 @@ def check_figure(fig: Any) -> None:
         )
 
 
-def draw_history(fig: FigureBase, curves: Mapping[str, list[float]], names: Sequence[str]) -> None:
-    """Draw one panel per metric into ``fig`` (no checks: callers validated)."""
+def _finish_epoch_axes(ax: Any, ylabel: str, num_epochs: int) -> None:
+    """Label a panel whose x axis counts epochs 1..num_epochs; whole-number ticks, a grid, a legend."""
     from matplotlib.ticker import MaxNLocator
 
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlim(0.5, num_epochs + 0.5)
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+
+
+def draw_history(fig: FigureBase, curves: Mapping[str, list[float]], names: Sequence[str]) -> None:
+    """Draw one panel per metric into ``fig`` (no checks: callers validated)."""
     ncols = min(len(names), 3)
     nrows = math.ceil(len(names) / ncols)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
@@ -190,12 +200,7 @@ def draw_history(fig: FigureBase, curves: Mapping[str, list[float]], names: Sequ
         else:
             title = f"{name} ({'training' if has_train else 'validation'})"
         ax.set_title(title)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(name)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlim(0.5, num_epochs + 0.5)
-        ax.grid(True, alpha=0.3)
-        ax.legend()
+        _finish_epoch_axes(ax, name, num_epochs)
     for ax in axes[len(names):]:
         ax.remove()
     fig.suptitle(f"Training history ({num_epochs} epoch{'s' if num_epochs != 1 else ''})")
@@ -299,7 +304,6 @@ def plot_histories(
         runs[name] = curves[metric]
 
     from matplotlib.axes import Axes as MplAxes
-    from matplotlib.ticker import MaxNLocator
 
     if ax is None:
         import matplotlib.pyplot as plt
@@ -321,10 +325,5 @@ def plot_histories(
             markersize=5,
         )
     ax.set_title(f"{metric} per epoch: {len(runs)} run{'s' if len(runs) != 1 else ''} compared")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel(metric)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlim(0.5, longest + 0.5)
-    ax.grid(True, alpha=0.3)
-    ax.legend()
+    _finish_epoch_axes(ax, metric, longest)
     return ax

@@ -19,14 +19,17 @@ import numpy as np
 
 __all__ = [
     "activation_name",
+    "function_problem",
     "image_input_problem",
     "is_whole",
     "keras_class_problem",
+    "keras_model_problem",
     "number",
     "text_problem",
     "true_or_false_problem",
     "type_problem",
     "whole",
+    "whole_number",
 ]
 
 
@@ -58,6 +61,18 @@ def true_or_false_problem(clause: str) -> str:
     return f"Your answer is True or False; {clause}."
 
 
+def function_problem(answer: Any, *, name: str) -> str | None:
+    """A sentence when the answer is not a function (often: the result of calling it), else None.
+
+    Example:
+        >>> function_problem(0.5, name="replica_loss")
+        'Expected a function such as replica_loss (its name, without calling it). Received: an object of type float.'
+    """
+    if callable(answer):
+        return None
+    return type_problem(f"a function such as {name} (its name, without calling it)", answer)
+
+
 # --- numbers -----------------------------------------------------------------
 
 
@@ -72,11 +87,13 @@ def number(
     what: str,
     text_fix: str = "give a number (without quotes).",
     through_numpy: bool = False,
+    kind: str = "a number",
 ) -> tuple[float | None, str | None]:
     """The answer as a float, or why it is not one number.
 
     ``what`` names the number in the sentence for a bool ("a loss" gives "...;
-    a loss is a number."); ``text_fix`` ends the sentence for a string.
+    a loss is a number.", ``kind`` replacing "a number" there); ``text_fix``
+    ends the sentence for a string.
 
     Two ways of reading the rest:
 
@@ -94,7 +111,7 @@ def number(
         (None, 'Your answer is True or False; a loss is a number.')
     """
     if isinstance(answer, bool):
-        return None, true_or_false_problem(f"{what} is a number")
+        return None, true_or_false_problem(f"{what} is {kind}")
     if isinstance(answer, str):
         return None, text_problem(answer, text_fix)
     if through_numpy:
@@ -136,6 +153,30 @@ def whole(value: numbers.Real, *, why: str) -> tuple[int | None, str | None]:
     return None, f"{value} is not a whole number: {why}"
 
 
+def whole_number(
+    answer: Any,
+    *,
+    what: str,
+    why: str,
+    text_fix: str = "give a number (without quotes).",
+    kind: str = "a number",
+) -> tuple[int | None, str | None]:
+    """The answer as an int: :func:`number`, then :func:`whole`; or why it is not one.
+
+    ``what``, ``text_fix`` and ``kind`` go to :func:`number`, ``why`` to :func:`whole`.
+
+    Example:
+        >>> whole_number(np.float64(1875.0), what="a number of steps", why="steps are whole.")
+        (1875, None)
+        >>> whole_number(True, what="a count", why="counts are whole.", kind="a whole number")
+        (None, 'Your answer is True or False; a count is a whole number.')
+    """
+    value, problem = number(answer, what=what, text_fix=text_fix, kind=kind)
+    if problem:
+        return None, problem
+    return whole(value, why=why)
+
+
 # --- Keras models --------------------------------------------------------------
 
 
@@ -150,6 +191,26 @@ def keras_class_problem(answer: Any, *, named: str = "") -> str | None:
     if isinstance(answer, type) and issubclass(answer, keras.Model):
         the_class = f"the class {named} itself" if named else "the class itself"
         return f"That is {the_class}; build a model: keras.Sequential([...])."
+    return None
+
+
+def keras_model_problem(answer: Any, *, named: str = "", sequential: bool = False) -> str | None:
+    """Why the answer is not a Keras model (a class, one layer, something else), or None.
+
+    ``named`` goes to :func:`keras_class_problem`; with ``sequential=True`` the
+    model must be a ``keras.Sequential``, otherwise any ``keras.Model`` will do.
+    """
+    import keras
+
+    problem = keras_class_problem(answer, named=named)
+    if problem:
+        return problem
+    if isinstance(answer, keras.layers.Layer) and not isinstance(answer, keras.Model):
+        return f"That is one layer ({type(answer).__name__}); put the layers in keras.Sequential([...])."
+    if sequential and not isinstance(answer, keras.Sequential):
+        return type_problem("a keras.Sequential model", answer)
+    if not isinstance(answer, keras.Model):
+        return type_problem("a Keras model", answer)
     return None
 
 

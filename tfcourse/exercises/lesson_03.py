@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from tfcourse.exercises._answers import type_problem
+from tfcourse.exercises._answers import function_problem, type_problem
 from tfcourse.exercises._core import exercise
 
 __all__: list[str] = []  # the exercises register themselves; nothing to import
@@ -91,8 +91,9 @@ _CASES_03_2 = (
     "variable.assign_sub(learning_rate * gradient).",
 )
 def _sgd_update(answer: Any) -> str | None:
-    if not callable(answer):
-        return type_problem("a function such as sgd_update (its name, without calling it)", answer)
+    problem = function_problem(answer, name="sgd_update")
+    if problem:
+        return problem
     import tensorflow as tf
 
     for start, gradient, rate in _CASES_03_2:

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 from tfcourse.exercises._answers import (
     activation_name,
     image_input_problem,
-    keras_class_problem,
+    keras_model_problem,
     text_problem,
     true_or_false_problem,
     type_problem,
@@ -132,15 +132,9 @@ def _deeper_mlp(answer: Any) -> str | None:
     f"Solve it for {TARGET_04_3:,}.",
 )
 def _model_with_budget(answer: Any) -> str | None:
-    import keras
-
-    problem = keras_class_problem(answer, named="keras.Sequential")
+    problem = keras_model_problem(answer, named="keras.Sequential", sequential=True)
     if problem:
         return problem
-    if isinstance(answer, keras.layers.Layer) and not isinstance(answer, keras.Model):
-        return f"That is one layer ({type(answer).__name__}); put the layers in keras.Sequential([...])."
-    if not isinstance(answer, keras.Sequential):
-        return type_problem("a keras.Sequential model", answer)
     if not answer.built:
         return "The model is not built, so it has no weights yet: start it with keras.Input(shape=(28, 28))."
     problem = image_input_problem(answer, IMAGE_SHAPE)

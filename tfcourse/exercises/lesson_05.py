@@ -20,7 +20,7 @@ from tfcourse.exercises._answers import (
     keras_class_problem,
     number,
     type_problem,
-    whole,
+    whole_number,
 )
 from tfcourse.exercises._core import exercise
 
@@ -84,10 +84,8 @@ def _uniform_prediction_loss(answer: Any) -> str | None:
 
 def _whole_number(answer: Any) -> tuple[int | None, str | None]:
     """The answer as an int, or why it cannot be one (1875.0 is fine)."""
-    value, problem = number(answer, what="a number of steps")
-    if problem:
-        return None, problem
-    return whole(value, why="Keras takes whole steps, and the last batch may simply hold fewer images.")
+    return whole_number(answer, what="a number of steps",
+                        why="Keras takes whole steps, and the last batch may simply hold fewer images.")
 
 
 @exercise(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from tfcourse.exercises._answers import number, type_problem, whole
+from tfcourse.exercises._answers import number, type_problem, whole_number
 from tfcourse.exercises._core import exercise
 
 __all__: list[str] = []  # the exercises register themselves; nothing to import
@@ -52,10 +52,8 @@ def _calls_per_epoch(images: int, batch_size: int, steps_per_execution: int) -> 
     "and the last call runs whatever is left.",
 )
 def _calls_per_epoch_checker(answer: Any) -> str | None:
-    value, problem = number(answer, what="a number of calls")
-    if problem:
-        return problem
-    value, problem = whole(value, why="Python calls the function a whole number of times; the last call may run fewer steps.")
+    value, problem = whole_number(answer, what="a number of calls",
+                                  why="Python calls the function a whole number of times; the last call may run fewer steps.")
     if problem:
         return problem
     right = _calls_per_epoch(TRAIN_IMAGES_06_1, BATCH_SIZE_06_1, STEPS_PER_EXECUTION_06_1)

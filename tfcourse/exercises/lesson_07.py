@@ -19,12 +19,12 @@ from typing import Any, Sequence
 
 from tfcourse.exercises._answers import (
     activation_name,
-    keras_class_problem,
-    number,
+    image_input_problem,
+    is_whole,
+    keras_model_problem,
     text_problem,
-    true_or_false_problem,
     type_problem,
-    whole,
+    whole_number,
 )
 from tfcourse.exercises._core import exercise
 
@@ -102,13 +102,9 @@ def cnn_parameters(
 
 def read_parameter_count(answer: Any) -> tuple[int | None, str | None]:
     """The answer as an int, or why it cannot be one (51264.0 is fine)."""
-    if isinstance(answer, bool):
-        return None, true_or_false_problem("a parameter count is a whole number")
-    value, problem = number(answer, what="a parameter count",
-                            text_fix="give a number instead, e.g. 3 * 3 * 1 * 16 + 16, without quotes.")
-    if problem:
-        return None, problem
-    return whole(value, why="a layer holds a whole number of weights.")
+    return whole_number(answer, what="a parameter count", kind="a whole number",
+                        text_fix="give a number instead, e.g. 3 * 3 * 1 * 16 + 16, without quotes.",
+                        why="a layer holds a whole number of weights.")
 
 
 def _shape(answer: Any) -> tuple[tuple | None, str | None]:
@@ -127,7 +123,7 @@ def _shape(answer: Any) -> tuple[tuple | None, str | None]:
     for size in answer:
         if size is None:
             shape.append(None)
-        elif isinstance(size, numbers.Integral) and not isinstance(size, bool):
+        elif is_whole(size):
             shape.append(int(size))
         elif isinstance(size, numbers.Real) and float(size).is_integer():
             shape.append(int(size))
@@ -230,13 +226,9 @@ def small_cnn_problem(
     before the output layer when ``dropout_rate`` is given), or None."""
     import keras
 
-    problem = keras_class_problem(model)
+    problem = keras_model_problem(model)
     if problem:
         return problem
-    if isinstance(model, keras.layers.Layer) and not isinstance(model, keras.Model):
-        return f"That is one layer ({type(model).__name__}); put the layers in keras.Sequential([...])."
-    if not isinstance(model, keras.Model):
-        return type_problem("a Keras model", model)
     if not model.built or not model.inputs:
         return f"The model has no input shape yet: start it with keras.Input(shape={image_shape})."
     input_shape = tuple(model.inputs[0].shape[1:])
@@ -246,7 +238,7 @@ def small_cnn_problem(
         if channels == 3 and input_shape == (height, width):
             return (f"Colour images have {channels} values per pixel (red, green, blue): "
                     f"keras.Input(shape={image_shape}).")
-        return f"The input should be one {height}×{width}×{channels} image, keras.Input(shape={image_shape}); yours is {input_shape}."
+        return image_input_problem(model, image_shape)
     # A Reshape that only adds the channel axis (as in the lesson) computes nothing.
     layers = [layer for layer in model.layers if type(layer).__name__ != "Reshape"]
     kinds = [type(layer).__name__ for layer in layers]

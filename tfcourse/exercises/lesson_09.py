@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tfcourse.exercises._answers import number, type_problem, whole
+from tfcourse.exercises._answers import type_problem, whole_number
 from tfcourse.exercises._core import exercise
 
 __all__: list[str] = []  # the exercises register themselves; nothing to import
@@ -51,10 +51,7 @@ def _seed_params(hidden: int = HIDDEN_UNITS) -> int:
     "are not running averages.",
 )
 def _adam_state_size(answer: Any) -> str | None:
-    value, problem = number(answer, what="a count")
-    if problem:
-        return problem
-    count, problem = whole(value, why="a count of numbers is whole.")
+    count, problem = whole_number(answer, what="a count", why="a count of numbers is whole.")
     if problem:
         return problem
     params = _seed_params()

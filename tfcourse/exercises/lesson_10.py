@@ -14,7 +14,13 @@ from typing import Any
 
 import numpy as np
 
-from tfcourse.exercises._answers import keras_class_problem, number, type_problem
+from tfcourse.exercises._answers import (
+    activation_name,
+    image_input_problem,
+    keras_class_problem,
+    number,
+    type_problem,
+)
 from tfcourse.exercises._core import exercise
 
 __all__: list[str] = []  # the exercises register themselves; nothing to import
@@ -43,11 +49,6 @@ UNKNOWN_COLOUR = "purple"
 def _mlp_params(inputs: int, hidden: tuple[int, ...], classes: int) -> int:
     sizes = [inputs, *hidden, classes]
     return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
-
-
-def _activation(layer: Any) -> str:
-    activation = getattr(layer, "activation", None)
-    return getattr(activation, "__name__", str(activation))
 
 
 def _loss_matches_output(model: Any, output_activation: str) -> str | None:
@@ -106,9 +107,9 @@ def _dnn_classifier_twin(answer: Any) -> str | None:
         return type_problem("a Keras model", answer)
     if not answer.inputs:
         return "The model has no input shape yet: start it with keras.Input(shape=(28, 28))."
-    input_shape = tuple(answer.inputs[0].shape[1:])
-    if input_shape != IMAGE_SHAPE:
-        return f"The input should be one 28×28 image, keras.Input(shape={IMAGE_SHAPE}); yours is {input_shape}."
+    problem = image_input_problem(answer, IMAGE_SHAPE)
+    if problem:
+        return problem
     dense = [layer for layer in answer.layers if isinstance(layer, keras.layers.Dense)]
     units = [layer.units for layer in dense]
     wanted = [*HIDDEN_UNITS_10_1, CLASSES]
@@ -118,13 +119,13 @@ def _dnn_classifier_twin(answer: Any) -> str | None:
         return f"hidden_units lists only the hidden layers; add the output layer, Dense({CLASSES})."
     if units != wanted:
         return f"The Dense layers have {units} units; hidden_units={list(HIDDEN_UNITS_10_1)} and n_classes={CLASSES} make {wanted}."
-    if any(_activation(layer) != "relu" for layer in dense[:-1]):
+    if any(activation_name(layer) != "relu" for layer in dense[:-1]):
         return "The hidden layers of a DNNClassifier use relu (its default activation_fn)."
     expected_params = _mlp_params(PIXELS, HIDDEN_UNITS_10_1, CLASSES)
     if answer.count_params() != expected_params:
         return (f"The model has {answer.count_params():,} parameters; Flatten and the Dense "
                 f"layers alone make {expected_params:,}.")
-    output_activation = _activation(dense[-1])
+    output_activation = activation_name(dense[-1])
     if output_activation not in ("linear", "softmax"):
         return f"The last layer's activation is {output_activation}; use none (logits) or softmax."
     if not answer.compiled or answer.optimizer is None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tfcourse.exercises._answers import number, type_problem, whole
+from tfcourse.exercises._answers import function_problem, number, type_problem, whole_number
 from tfcourse.exercises._core import exercise
 
 __all__: list[str] = []  # the exercises register themselves; nothing to import
@@ -34,10 +34,7 @@ PER_REPLICA_11_1 = 32
     "then multiply by the examples each replica gets.",
 )
 def _global_batch(answer: Any) -> str | None:
-    value, problem = number(answer, what="a batch size")
-    if problem:
-        return problem
-    value, problem = whole(value, why="a batch holds whole examples.")
+    value, problem = whole_number(answer, what="a batch size", why="a batch holds whole examples.")
     if problem:
         return problem
     replicas = MACHINES_11_1 * GPUS_PER_MACHINE_11_1
@@ -74,8 +71,9 @@ _CASES_11_2 = (
     "(tf.nn.compute_average_loss does exactly this).",
 )
 def _replica_loss(answer: Any) -> str | None:
-    if not callable(answer):
-        return type_problem("a function such as replica_loss (its name, without calling it)", answer)
+    problem = function_problem(answer, name="replica_loss")
+    if problem:
+        return problem
     import tensorflow as tf
 
     for losses, global_batch in _CASES_11_2:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tfcourse.exercises._answers import type_problem
+from tfcourse.exercises._answers import function_problem, is_whole, type_problem
 from tfcourse.exercises._core import exercise
 
 __all__: list[str] = []  # the exercises register themselves; nothing to import
@@ -38,7 +38,7 @@ def _image_batch_shape(answer: Any) -> str | None:
                 "write its .shape, or the numbers themselves.")
     if not isinstance(answer, (tuple, list)):
         return type_problem("a tuple of whole numbers such as (2, 3)", answer)
-    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in answer):
+    if not all(is_whole(n) for n in answer):
         return f"Every length in a shape is a whole number, such as 28 (not 28.0 or '28'); received {answer!r}."
     shape = tuple(int(n) for n in answer)
     right = (IMAGES_12_1, HEIGHT_12_1, WIDTH_12_1, 1)
@@ -84,8 +84,9 @@ _VALUES_12_2 = (2.25, 1.5, 0.75, 0.5)
     "each step, value in enumerate(values).",
 )
 def _log_scalars(answer: Any) -> str | None:
-    if not callable(answer):
-        return type_problem("a function such as log_scalars (its name, without calling it)", answer)
+    problem = function_problem(answer, name="log_scalars")
+    if problem:
+        return problem
     import tensorflow as tf
 
     with tempfile.TemporaryDirectory(prefix="tfcourse-check-") as folder:
@@ -135,8 +136,9 @@ _SERIES_12_3 = {"epoch_loss": (1.75, 0.5, 0.25), "epoch_accuracy": (0.5, 0.75, 0
     "is its value.",
 )
 def _read_scalar(answer: Any) -> str | None:
-    if not callable(answer):
-        return type_problem("a function such as read_scalar (its name, without calling it)", answer)
+    problem = function_problem(answer, name="read_scalar")
+    if problem:
+        return problem
     import tensorflow as tf
 
     with tempfile.TemporaryDirectory(prefix="tfcourse-check-") as folder:
