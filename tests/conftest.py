@@ -6,6 +6,9 @@ Nothing here is autouse: a module asks for what it needs, e.g.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 
@@ -33,3 +36,27 @@ def tf():
     import tensorflow
 
     return tensorflow
+
+
+@pytest.fixture
+def offline_keras_home(monkeypatch, tmp_path) -> Path:
+    """An empty Keras home in tmp_path, no $TFCOURSE_DATA_DIR, and no downloads.
+
+    A test that reaches Keras's download fails: the data tests must pass
+    offline, and must not read a cache this machine happens to have.
+    """
+    from tfcourse import data
+
+    monkeypatch.delenv("TFCOURSE_DATA_DIR", raising=False)
+    home = tmp_path / "keras-home"
+    home.mkdir()
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    config = sys.modules.get("keras.src.backend.config")
+    if config is not None:  # Keras read KERAS_HOME at import; point it here too
+        monkeypatch.setattr(config, "_KERAS_DIR", str(home))
+
+    def no_download(spec):
+        pytest.fail(f"a test tried to download {spec.name} with Keras")
+
+    monkeypatch.setattr(data, "_download_with_keras", no_download)
+    return home

@@ -100,25 +100,9 @@ def _read_gz_idx(path: Path, offset: int) -> np.ndarray:
     return np.frombuffer(gzip.decompress(path.read_bytes()), np.uint8, offset=offset)
 
 
-def _set_keras_home(monkeypatch, home: Path) -> None:
-    monkeypatch.setenv("KERAS_HOME", str(home))
-    config = sys.modules.get("keras.src.backend.config")
-    if config is not None:  # Keras read KERAS_HOME at import; point it here too
-        monkeypatch.setattr(config, "_KERAS_DIR", str(home))
-
-
-def _no_download(spec):
-    pytest.fail(f"a test tried to download {spec.name} with Keras")
-
-
 @pytest.fixture(autouse=True)
-def _offline_and_isolated(monkeypatch, tmp_path):
-    monkeypatch.delenv("TFCOURSE_DATA_DIR", raising=False)
-    home = tmp_path / "keras-home"
-    home.mkdir()
-    _set_keras_home(monkeypatch, home)
-    monkeypatch.setattr(data, "_download_with_keras", _no_download)
-    return home
+def _offline_and_isolated(offline_keras_home):
+    return offline_keras_home
 
 
 @pytest.fixture
