@@ -318,6 +318,16 @@ def _dense(layer: Any, input_shape: tuple) -> _Formula:
     return _dense_formula(_last_dim(input_shape), layer.units, layer.use_bias)
 
 
+def _plus_bias(
+    layer: Any, terms: list[ParamTerm], expression: str, shape: tuple, shown: str
+) -> str:
+    """Add the bias term of a convolution-like layer, when it has one."""
+    if not layer.use_bias:
+        return expression
+    terms.append(ParamTerm("bias", shape, True))
+    return f"{expression} + {shown}"
+
+
 def _conv(layer: Any, input_shape: tuple) -> _Formula:
     channels = _channels(layer, input_shape)
     kernel = tuple(layer.kernel_size)
@@ -328,9 +338,7 @@ def _conv(layer: Any, input_shape: tuple) -> _Formula:
         expression = (f"{_product(*kernel)}×({_n(channels)}/{_n(groups)})"
                       f"×{_n(layer.filters)}")
     terms = [ParamTerm("kernel", kernel + (channels // groups, layer.filters), True)]
-    if layer.use_bias:
-        terms.append(ParamTerm("bias", (layer.filters,), True))
-        expression += f" + {_n(layer.filters)}"
+    expression = _plus_bias(layer, terms, expression, (layer.filters,), _n(layer.filters))
     return _Formula(expression, tuple(terms))
 
 
@@ -340,9 +348,7 @@ def _conv_transpose(layer: Any, input_shape: tuple) -> _Formula:
     # Keras stores the kernel as (..., filters, in); the product is the same.
     terms = [ParamTerm("kernel", kernel + (layer.filters, channels), True)]
     expression = _product(*kernel, channels, layer.filters)
-    if layer.use_bias:
-        terms.append(ParamTerm("bias", (layer.filters,), True))
-        expression += f" + {_n(layer.filters)}"
+    expression = _plus_bias(layer, terms, expression, (layer.filters,), _n(layer.filters))
     return _Formula(expression, tuple(terms))
 
 
@@ -352,9 +358,9 @@ def _depthwise(layer: Any, input_shape: tuple) -> _Formula:
     multiplier = layer.depth_multiplier
     terms = [ParamTerm("kernel", kernel + (channels, multiplier), True)]
     expression = _product(*kernel, channels, multiplier)
-    if layer.use_bias:
-        terms.append(ParamTerm("bias", (channels * multiplier,), True))
-        expression += f" + {_product(channels, multiplier)}"
+    expression = _plus_bias(
+        layer, terms, expression, (channels * multiplier,), _product(channels, multiplier)
+    )
     return _Formula(expression, tuple(terms))
 
 
@@ -369,9 +375,7 @@ def _separable(layer: Any, input_shape: tuple) -> _Formula:
     ]
     expression = (f"{_product(*kernel, channels, multiplier)}"
                   f" + {_product(channels, multiplier, layer.filters)}")
-    if layer.use_bias:
-        terms.append(ParamTerm("bias", (layer.filters,), True))
-        expression += f" + {_n(layer.filters)}"
+    expression = _plus_bias(layer, terms, expression, (layer.filters,), _n(layer.filters))
     return _Formula(expression, tuple(terms))
 
 
