@@ -57,6 +57,8 @@ _EXPORTS: dict[str, str] = {
     "PredictionExplorer": "widgets",
     "DrawDigit": "widgets",
     "preprocess_digit": "widgets",
+    # pipeline.py: the shuffled training batches that fit reads
+    "shuffled_batches": "pipeline",
     # speed.py: measuring training speed against the machine's limit
     "epoch_loop": "speed",
     "EpochLoop": "speed",
