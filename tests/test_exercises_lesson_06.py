@@ -92,6 +92,7 @@ def test_06_3_right_set_passes_in_any_spelling(answer):
         ({"a", "c", "e"}, "(a) does not: steps_per_execution"),
         ({"b", "c", "e"}, "(b) does not: jit_compile"),
         ({"c", "d", "e"}, "(d) does not: Keras casts"),
+        ({"c", "e", "f"}, "(f) does not: validation makes no updates"),
         ({"e"}, "(c) does: a batch of 64"),
         ({"c"}, "(e) does: a learning rate of 0.02"),
         (set(), "choose at least one"),

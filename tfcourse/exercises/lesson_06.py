@@ -132,6 +132,7 @@ CHANGES_06_3: dict[str, str] = {
     "c": "fit(..., batch_size=64)",
     "d": "x / np.float32(255) instead of x / 255.0",
     "e": "compile(optimizer=keras.optimizers.SGD(learning_rate=0.02), ...)",
+    "f": "fit(..., validation_batch_size=1000)",
 }
 WHY_06_3: dict[str, tuple[bool, str]] = {
     # letter -> (changes the maths?, why)
@@ -140,6 +141,8 @@ WHY_06_3: dict[str, tuple[bool, str]] = {
     "c": (True, "a batch of 64 halves the number of updates per epoch, and each one averages the gradient over twice as many images"),
     "d": (False, "Keras casts every batch to float32 before the first layer, so both give the very same float32 pixels"),
     "e": (True, "a learning rate of 0.02 makes every update twice as large"),
+    "f": (False, "validation makes no updates: it scores the same weights on the same images, "
+          "in 10 steps of 1,000 instead of 313 of 32"),
 }
 
 
