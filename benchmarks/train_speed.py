@@ -516,6 +516,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.worker:
+        if args.worker not in (*CONFIGS, "flops", "flops-one-thread") or not args.result:
+            parser.error(f"--worker: one of {', '.join(CONFIGS)}, flops, flops-one-thread, with --result FILE")
         if args.worker == "flops":
             result = run_flops_worker()
         elif args.worker == "flops-one-thread":

@@ -301,3 +301,14 @@ def test_benchmark_table_shows_whole_epochs_training_alone_and_each_target(bench
     assert "53.7%" in text and "107.3%" in text
     assert "[ok] fast >= 4x seed samples/s: 4.20x" in text
     assert "[MISSED] xla-loop >= 10x seed samples/s: 9.60x" in text
+
+
+def test_benchmark_worker_answers_through_its_result_file(bench):
+    # A real worker in a fresh process, its output on a pseudo-terminal: the plumbing of every run.
+    result = bench.in_fresh_process(["--worker", "flops-one-thread"])
+    assert result["matmul_flops_per_second"] > 1e9
+
+
+def test_benchmark_worker_failure_shows_its_error(bench):
+    with pytest.raises(RuntimeError, match=r"worker \['--worker', 'nonsense'\] failed:(.|\n)*--worker: one of seed"):
+        bench.in_fresh_process(["--worker", "nonsense"])
