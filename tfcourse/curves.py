@@ -159,6 +159,16 @@ def check_figure(fig: Any) -> None:
         )
 
 
+def new_or_checked_figure(fig: Any, figsize: tuple[float, float]) -> FigureBase:
+    """A new constrained-layout figure of ``figsize`` when ``fig`` is None, else ``fig`` once checked empty."""
+    if fig is None:
+        import matplotlib.pyplot as plt
+
+        return plt.figure(figsize=figsize, layout="constrained")
+    check_figure(fig)
+    return fig
+
+
 def _finish_epoch_axes(ax: Any, ylabel: str, num_epochs: int) -> None:
     """Label a panel whose x axis counts epochs 1..num_epochs; whole-number ticks, a grid, a legend."""
     from matplotlib.ticker import MaxNLocator
@@ -231,12 +241,7 @@ def plot_history(
     """
     curves = history_dict(history)
     names = select_metrics(curves, metrics)
-    if fig is None:
-        import matplotlib.pyplot as plt
-
-        fig = plt.figure(figsize=figure_size(len(names)), layout="constrained")
-    else:
-        check_figure(fig)
+    fig = new_or_checked_figure(fig, figure_size(len(names)))
     draw_history(fig, curves, names)
     return fig
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tfcourse._validation import check_positive_int, expected
+from tfcourse.curves import new_or_checked_figure
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     from matplotlib.axes import Axes
@@ -131,17 +132,6 @@ def _as_images(images: Any) -> np.ndarray:
     if array.dtype.kind not in "fiub":
         raise TypeError(expected("numeric images", "images", images))
     return array
-
-
-def _new_or_checked_figure(fig: Any, figsize: tuple[float, float]) -> FigureBase:
-    from tfcourse.curves import check_figure
-
-    if fig is None:
-        import matplotlib.pyplot as plt
-
-        return plt.figure(figsize=figsize, layout="constrained")
-    check_figure(fig)
-    return fig
 
 
 # --- gallery -----------------------------------------------------------------
@@ -268,7 +258,7 @@ def plot_gallery(
     ncols = min(ncols, shown)
     nrows = math.ceil(shown / ncols)
     title_height = 0.45 if predicted is not None else 0.25
-    fig = _new_or_checked_figure(fig, (1.4 * ncols, (1.3 + title_height) * nrows + 0.4))
+    fig = new_or_checked_figure(fig, (1.4 * ncols, (1.3 + title_height) * nrows + 0.4))
     mistakes = _draw_gallery(
         fig,
         images[:shown],
@@ -568,7 +558,7 @@ def plot_confident_mistakes(
             expected(f"{len(names)} columns of probabilities, one per class name", "probabilities", probabilities)
         )
     if indices.size == 0:
-        fig = _new_or_checked_figure(fig, (4.0, 2.0))
+        fig = new_or_checked_figure(fig, (4.0, 2.0))
         ax = fig.subplots()
         ax.text(0.5, 0.5, "no mistakes", ha="center", va="center", fontsize="x-large")
         ax.set_axis_off()
@@ -577,7 +567,7 @@ def plot_confident_mistakes(
     count = indices.size
     ncols = min(ncols, count)
     nrows = math.ceil(count / ncols)
-    fig = _new_or_checked_figure(fig, (1.5 * ncols, 2.0 * nrows + 0.4))
+    fig = new_or_checked_figure(fig, (1.5 * ncols, 2.0 * nrows + 0.4))
     predicted = probabilities[indices].argmax(axis=1)
     _draw_gallery(
         fig,

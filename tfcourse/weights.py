@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tfcourse._validation import check_positive_int, expected
+from tfcourse.curves import new_or_checked_figure
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     from matplotlib.figure import Figure, FigureBase
@@ -163,17 +164,6 @@ def _unit_indices(num_units: int, units: Any) -> list[int]:
     raise TypeError(expected("None, a number of units or a list of unit indices", "units", units))
 
 
-def _new_or_checked_figure(fig: Any, figsize: tuple[float, float]) -> FigureBase:
-    from tfcourse.curves import check_figure
-
-    if fig is None:
-        import matplotlib.pyplot as plt
-
-        return plt.figure(figsize=figsize, layout="constrained")
-    check_figure(fig)
-    return fig
-
-
 def _draw_image_grid(
     fig: FigureBase,
     pictures: Sequence[np.ndarray],
@@ -237,7 +227,7 @@ def plot_unit_weights(
     indices = _unit_indices(num_units, units)
     columns = _grid_columns(len(indices), ncols)
     rows = math.ceil(len(indices) / columns)
-    fig = _new_or_checked_figure(fig, (1.05 * columns + 1.2, 1.15 * rows + 0.8))
+    fig = new_or_checked_figure(fig, (1.05 * columns + 1.2, 1.15 * rows + 0.8))
     _draw_image_grid(
         fig,
         [kernel[:, i].reshape(shape) for i in indices],
@@ -304,7 +294,7 @@ def plot_unit_across_epochs(
     shape = _image_shape(num_inputs, image_shape)
     columns = _grid_columns(len(chosen), ncols)
     rows = math.ceil(len(chosen) / columns)
-    fig = _new_or_checked_figure(fig, (1.6 * columns + 1.2, 1.7 * rows + 0.8))
+    fig = new_or_checked_figure(fig, (1.6 * columns + 1.2, 1.7 * rows + 0.8))
     pictures = [np.asarray(kernels[recorded.index(e)])[:, unit].reshape(shape) for e in chosen]
     _draw_image_grid(fig, pictures, [f"epoch {e}" for e in chosen], columns)
     fig.suptitle(f"Unit {unit}'s incoming weights across training")
@@ -368,7 +358,7 @@ def plot_weight_histograms(
         )
     ncols = min(len(layers), 3)
     nrows = math.ceil(len(layers) / ncols)
-    fig = _new_or_checked_figure(fig, (4.4 * ncols, 3.3 * nrows))
+    fig = new_or_checked_figure(fig, (4.4 * ncols, 3.3 * nrows))
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, layer in zip(axes, layers):
         arrays = [_to_numpy(variable).astype(np.float64).ravel() for variable in layer.weights]
