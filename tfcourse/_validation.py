@@ -6,6 +6,7 @@ so a student sees at once what to change.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Iterable
 
 
@@ -43,3 +44,12 @@ def check_positive_int(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError(expected("a positive whole number", name, value))
     return value
+
+
+def check_seed(value: Any) -> int | None:
+    """Return ``value`` if it is None or a whole number >= 0 (NumPy integers too, bools refused), else raise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(expected("None or a whole number >= 0", "seed", value))
+    return int(value)

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from tfcourse._validation import check_positive_int, expected
+from tfcourse._validation import check_positive_int, check_seed, expected
 
 __all__ = ["shuffled_batches"]
 
@@ -60,10 +60,9 @@ def shuffled_batches(x: Any, y: Any, *, batch_size: int = 32, seed: int | None =
         >>> model.fit(train_batches, steps_per_epoch=math.ceil(len(x_train) / 32), epochs=5)
     """
     batch_size = check_positive_int("batch_size", batch_size)
+    seed = check_seed(seed)
     if seed is None:
         seed = int(np.random.randint(0, 2**31 - 1))
-    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(expected("None or a whole number >= 0", "seed", seed))
     num_samples = _num_samples(x, "x")
     if _num_samples(y, "y") != num_samples:
         raise ValueError(

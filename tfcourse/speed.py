@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from tfcourse._validation import check_positive_int, expected
+from tfcourse._validation import check_positive_int, check_seed, expected
 
 __all__ = ["EpochLoop", "epoch_loop", "matmul_flops_per_second", "mlp_training_flops"]
 
@@ -132,9 +132,7 @@ class EpochLoop:
         if not isinstance(shuffle, bool):
             raise TypeError(expected("True or False", "shuffle", shuffle))
         self.shuffle = shuffle
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(expected("None or a whole number >= 0", "seed", seed))
-        self.seed = seed
+        self.seed = check_seed(seed)
         if not isinstance(jit_compile, bool):
             raise TypeError(expected("True or False", "jit_compile", jit_compile))
         self.jit_compile = jit_compile
