@@ -210,7 +210,8 @@ def test_empty_environment_variable_counts_as_unset(monkeypatch, keras_home):
     assert data_source("mnist").kind == "download"
 
 
-def test_load_is_fast_and_hashes_each_file_once(t10k_copy, monkeypatch):
+def _count_hashes(monkeypatch) -> list:
+    """From now on, one entry per SHA-256 that data.py starts, with its digest cache emptied."""
     made = []
 
     def counting_sha256(*args):
@@ -219,6 +220,11 @@ def test_load_is_fast_and_hashes_each_file_once(t10k_copy, monkeypatch):
 
     monkeypatch.setattr(data, "hashlib", types.SimpleNamespace(sha256=counting_sha256))
     monkeypatch.setattr(data, "_digest_cache", {})
+    return made
+
+
+def test_load_is_fast_and_hashes_each_file_once(t10k_copy, monkeypatch):
+    made = _count_hashes(monkeypatch)
     start = time.perf_counter()
     _load_quietly(data_dir=t10k_copy)
     first = time.perf_counter() - start
@@ -643,14 +649,7 @@ def test_cached_npz_is_hashed_once(keras_home, monkeypatch):
     cached = keras_home / "datasets" / "mnist.npz"
     _save_npz(cached)
     monkeypatch.setattr(data, "KERAS_MNIST_NPZ_SHA256", data._file_digest(cached))
-    made = []
-
-    def counting_sha256(*args):
-        made.append(args)
-        return __import__("hashlib").sha256(*args)
-
-    monkeypatch.setattr(data, "hashlib", types.SimpleNamespace(sha256=counting_sha256))
-    monkeypatch.setattr(data, "_digest_cache", {})
+    made = _count_hashes(monkeypatch)
     load_mnist()
     load_mnist()
     assert len(made) == 1
