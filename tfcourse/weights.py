@@ -240,6 +240,24 @@ def plot_unit_weights(
     return fig
 
 
+def _recorded_snapshots(snapshots: Any) -> tuple[list, list]:
+    """The ``(epochs, kernels)`` of a WeightSnapshots that has recorded, else a clear error."""
+    recorded = getattr(snapshots, "epochs", None)
+    kernels = getattr(snapshots, "kernels", None)
+    if not isinstance(recorded, list) or not isinstance(kernels, list):
+        raise TypeError(expected("a WeightSnapshots callback (with .epochs and .kernels)", "snapshots", snapshots))
+    if not recorded:
+        raise ValueError(
+            expected(
+                "snapshots recorded during training",
+                "snapshots.epochs",
+                recorded,
+                hint="Pass the WeightSnapshots to model.fit(..., callbacks=[snapshots]) first.",
+            )
+        )
+    return recorded, kernels
+
+
 def plot_unit_across_epochs(
     snapshots: Any,
     unit: int,
@@ -263,19 +281,7 @@ def plot_unit_across_epochs(
         >>> model.fit(x, y, epochs=5, callbacks=[snaps])
         >>> fig = tfc.plot_unit_across_epochs(snaps, unit=3)
     """
-    recorded = getattr(snapshots, "epochs", None)
-    kernels = getattr(snapshots, "kernels", None)
-    if not isinstance(recorded, list) or not isinstance(kernels, list):
-        raise TypeError(expected("a WeightSnapshots callback (with .epochs and .kernels)", "snapshots", snapshots))
-    if not recorded:
-        raise ValueError(
-            expected(
-                "snapshots recorded during training",
-                "snapshots.epochs",
-                recorded,
-                hint="Pass the WeightSnapshots to model.fit(..., callbacks=[snapshots]) first.",
-            )
-        )
+    recorded, kernels = _recorded_snapshots(snapshots)
     if epochs is None:
         chosen = list(recorded)
     else:

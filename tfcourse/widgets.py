@@ -535,21 +535,11 @@ class WeightExplorer(_Explorer):
         return flat.reshape(len(flat), *self._picture_shape), flat
 
     def _check_snapshots(self, snapshots: Any, kernel_shape: tuple[int, int]) -> Any:
+        from tfcourse import weights
+
         if snapshots is None:
             return None
-        epochs = getattr(snapshots, "epochs", None)
-        kernels = getattr(snapshots, "kernels", None)
-        if not isinstance(epochs, list) or not isinstance(kernels, list):
-            raise TypeError(expected("a WeightSnapshots callback (with .epochs and .kernels)", "snapshots", snapshots))
-        if not epochs:
-            raise ValueError(
-                expected(
-                    "snapshots recorded during training",
-                    "snapshots.epochs",
-                    epochs,
-                    hint="Pass the WeightSnapshots to model.fit(..., callbacks=[snapshots]) first.",
-                )
-            )
+        _, kernels = weights._recorded_snapshots(snapshots)
         shape = np.shape(kernels[0])
         if tuple(shape) != tuple(kernel_shape):
             raise ValueError(
