@@ -392,13 +392,14 @@ def summarise(runs: list[dict]) -> dict:
         return [seconds for r in runs for seconds in (r[key][1:] or r[key])]
 
     num_samples = runs[0]["num_samples"]
-    epoch = statistics.median(steady("epoch_seconds"))
+    epochs = steady("epoch_seconds")
+    epoch, fastest = statistics.median(epochs), min(epochs)
     training = statistics.median(steady("training_seconds"))
     return {
         "samples_per_second": num_samples / epoch,
         "epoch_seconds": epoch,
-        "fastest_epoch_seconds": min(steady("epoch_seconds")),
-        "fastest_samples_per_second": num_samples / min(steady("epoch_seconds")),
+        "fastest_epoch_seconds": fastest,
+        "fastest_samples_per_second": num_samples / fastest,
         "first_epoch_seconds": statistics.median(r["epoch_seconds"][0] for r in runs),
         "training_samples_per_second": num_samples / training,
         "training_seconds": training,

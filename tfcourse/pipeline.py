@@ -15,7 +15,8 @@ same batches as ONE pipeline that runs for the whole training:
   batch is ready when the training step asks for it.
 
 The pipeline never ends, so ``fit`` needs ``steps_per_epoch`` (the number of
-batches in an epoch) to know where an epoch ends. Same images per epoch, same
+batches in an epoch) to know where an epoch ends, and ``shuffle=False`` (without
+it Keras warns that it cannot shuffle a dataset). Same images per epoch, same
 batch size, same updates as ``fit`` on the arrays: only the random order
 differs, as it would with another seed.
 
@@ -24,7 +25,7 @@ TensorFlow is imported inside the function, so ``import tfcourse`` stays light.
 Example:
     >>> train_batches = tfc.shuffled_batches(x_train, y_train, batch_size=32)
     >>> steps_per_epoch = math.ceil(len(x_train) / 32)
-    >>> model.fit(train_batches, steps_per_epoch=steps_per_epoch, epochs=5)
+    >>> model.fit(train_batches, steps_per_epoch=steps_per_epoch, shuffle=False, epochs=5)
 """
 
 from __future__ import annotations
@@ -52,24 +53,24 @@ def shuffled_batches(x: Any, y: Any, *, batch_size: int = 32, seed: int | None =
 
     Returns:
         A dataset that never ends: pass ``steps_per_epoch=ceil(len(x) / batch_size)``
-        to ``fit`` so that its epochs are the dataset's epochs. Each new
+        and ``shuffle=False`` to ``fit`` so that its epochs are the dataset's epochs. Each new
         iteration of the dataset starts again at epoch 0.
 
     Example:
         >>> train_batches = tfc.shuffled_batches(x_train, y_train, batch_size=32)
-        >>> model.fit(train_batches, steps_per_epoch=math.ceil(len(x_train) / 32), epochs=5)
+        >>> model.fit(train_batches, steps_per_epoch=math.ceil(len(x_train) / 32), shuffle=False, epochs=5)
     """
     batch_size = check_positive_int("batch_size", batch_size)
     seed = check_seed(seed)
     if seed is None:
         seed = int(np.random.randint(0, 2**31 - 1))
-    num_samples = _num_samples(x, "x")
-    if _num_samples(y, "y") != num_samples:
+    num_samples, num_labels = _num_samples(x, "x"), _num_samples(y, "y")
+    if num_labels != num_samples:
         raise ValueError(
             expected(
                 "x and y with the same number of samples along their first axis",
                 "lengths",
-                (num_samples, _num_samples(y, "y")),
+                (num_samples, num_labels),
             )
         )
     if num_samples == 0:
