@@ -2,7 +2,8 @@
 
 nbval runs the lessons; this file checks how they are committed: clean (no
 outputs but the nbval-checked facts), in order, and built the same way
-(title, launch badge, Setup, Summary, Exercises with worked solutions).
+(title, launch badge, Setup, Summary, Exercises with worked solutions that
+never run in a student's kernel), in the student's voice and in the time they state.
 """
 
 from __future__ import annotations
@@ -13,19 +14,20 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-LESSONS = sorted((ROOT / "lessons").glob("*.ipynb"))
+from lesson_notebooks import (  # tests/lesson_notebooks.py
+    LESSONS,
+    ROOT,
+    is_solution,
+    load,
+    prose_words,
+    solution_parts,
+    source,
+    study_minutes,
+)
+
 CHECK_TAG = "nbval-check-output"
 NAME = re.compile(r"^(\d\d)_[a-z0-9]+(_[a-z0-9]+)*\.ipynb$")
 BINDER = "https://mybinder.org/v2/gh/"
-
-
-def load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def source(cell: dict) -> str:
-    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
 def test_there_are_lessons_numbered_from_01_without_gaps():
@@ -91,25 +93,85 @@ def test_lesson_structure(path: Path):
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
-def test_exercises_check_themselves_with_a_hidden_worked_solution(path: Path):
+def test_exercises_check_themselves_and_solutions_never_run_in_the_kernel(path: Path):
     cells = load(path)["cells"]
     number = path.name[:2]
-    asked = set()
-    solved = set()
-    for cell in cells:
+    asked = []
+    solved = []
+    for i, cell in enumerate(cells):
+        text = source(cell)
+        if is_solution(cell):
+            exercise_id, code = solution_parts(cell)  # raises with what is missing
+            assert f'tfc.check("{exercise_id}", answer)' in code, (
+                f"solution {exercise_id} ends by checking its answer with tfc.check"
+            )
+            assert asked and asked[-1] == exercise_id and cells[i - 1]["cell_type"] == "code", (
+                f"solution {exercise_id} must follow its exercise's cell"
+            )
+            solved.append(exercise_id)
+            continue
         if cell["cell_type"] != "code":
             continue
-        text = source(cell)
-        ids = re.findall(r'tfc\.check\("(\d\d\.\d+)"', text)
-        if "solution" in cell.get("metadata", {}).get("tags", []):
-            assert cell["metadata"].get("jupyter", {}).get("source_hidden"), "hide solutions"
-            assert ".passed" in text, "a worked solution asserts that it passes"
-            solved.update(ids)
-        else:
-            asked.update(ids)
-    assert 2 <= len(asked) <= 4, f"expected 2 to 4 exercises, found {sorted(asked)}"
-    assert all(i.startswith(number + ".") for i in asked), sorted(asked)
-    assert asked == solved, f"exercises without a worked solution: {sorted(asked - solved)}"
+        assert not cell.get("metadata", {}).get("jupyter", {}).get("source_hidden"), (
+            f"cell {i} is a hidden code cell: Run All would still run it"
+        )
+        asked.extend(re.findall(r'tfc\.check\("(\d\d\.\d+)"', text))
+    assert 2 <= len(asked) <= 4, f"expected 2 to 4 exercises, found {asked}"
+    assert all(i.startswith(number + ".") for i in asked), asked
+    assert asked == solved, f"each exercise needs one worked solution after it: {asked} vs {solved}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_every_exercise_gives_hints_in_steps(path: Path):
+    from tfcourse.exercises import get_exercise
+
+    ids = sorted(set(re.findall(r'tfc\.check\("(\d\d\.\d+)"', json.dumps(load(path)))))
+    for exercise_id in ids:
+        hints = get_exercise(exercise_id).hints
+        assert len(hints) >= 2 and len(set(hints)) == len(hints), (
+            f"{exercise_id}: expected at least two different hint steps (the idea, then "
+            f"the function to use). Received: {hints}"
+        )
+
+
+# How the course was made, tested or developed: lessons speak to a student.
+PROCESS_WORDS = re.compile(
+    r"test machine|development machine|\bwe tried\b|\(we tried\)|our tests|the course's tests|"
+    r"\bCI\b|\bnbval\b|when this (lesson|course) was written|cost this course|"
+    r"automatic tests|the tests (compare|check|run)|this course's (tests|machine)",
+    re.I,
+)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_lessons_speak_to_the_student_not_about_how_the_course_was_made(path: Path):
+    for i, cell in enumerate(load(path)["cells"]):
+        match = PROCESS_WORDS.search(source(cell))
+        assert match is None, f"cell {i} says {match.group(0)!r}: lessons speak to students"
+
+
+MAX_PROSE_WORDS = 2500
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_each_lesson_can_be_studied_in_its_stated_time(path: Path):
+    words = prose_words(load(path))
+    assert words <= MAX_PROSE_WORDS, f"{words} words of prose; at most about {MAX_PROSE_WORDS}"
+
+
+def test_study_times_agree_in_the_lessons_and_both_course_maps():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    course_map = (ROOT / "lessons" / "README.md").read_text(encoding="utf-8")
+    for path in LESSONS:
+        minutes = study_minutes(load(path))
+        assert minutes, f"{path.name}: the opening cell says **Time:** about N minutes to study"
+        for name, text in (("README.md", readme), ("lessons/README.md", course_map)):
+            row = next((line for line in text.splitlines() if path.name in line and "|" in line), "")
+            found = re.search(r"\|\s*(\d+) min\b", row)
+            assert found and int(found.group(1)) == minutes, (
+                f"{name} gives {path.name} {found.group(1) if found else 'no'} minutes "
+                f"of study; the lesson says {minutes}"
+            )
 
 
 def test_course_map_lists_every_lesson():

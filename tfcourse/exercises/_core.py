@@ -5,25 +5,42 @@ at the student's answer and returns ``None`` when it is right, or a sentence
 saying what is not right yet. It never holds a stored final answer to compare
 with: it recomputes what the answer must satisfy (a shape, a count, a value
 from the formula), so a correct answer reached another way passes too.
+
+Hints come in steps, as a teacher gives them: the first answer that is not
+right yet gets the idea, the next one the function or formula to use. The code
+itself is never in a hint: it is the worked solution, a collapsed block under
+the exercise in the lesson, opened only by the student who wants it.
 """
 
 from __future__ import annotations
 
 import html
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable
 
 Checker = Callable[[Any], "str | None"]
 
+SOLUTION_POINTER = "The worked solution is in the collapsed block under the exercise."
+
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: its id ("04.2"), what it asks, a hint and its checker."""
+    """One exercise: its id ("04.2"), what it asks, its hints in steps and its checker.
+
+    ``hints[0]`` gives the idea; ``hints[1]`` (and any later step) names the
+    function, formula or value to use. No hint holds the solution's code.
+    """
 
     id: str
     question: str
-    hint: str
+    hints: tuple[str, ...]
     checker: Checker
+
+    @property
+    def hint(self) -> str:
+        """The first hint: the idea."""
+        return self.hints[0]
 
 
 @dataclass(frozen=True)
@@ -31,24 +48,34 @@ class Feedback:
     """The result of :func:`tfcourse.check`, shown as a coloured line in a notebook.
 
     ``status`` is "correct", "not yet" or "unanswered"; ``passed`` is True only
-    for "correct".
+    for "correct". A "not yet" carries the hint for this attempt: ``hint_step``
+    counts from 1 and stops at the last hint.
     """
 
     exercise: Exercise
     status: str
     message: str
+    hint_step: int = 0
 
     @property
     def passed(self) -> bool:
         return self.status == "correct"
+
+    @property
+    def hint(self) -> str:
+        """The hint shown with this feedback ("" unless the answer is not right yet)."""
+        return self.exercise.hints[self.hint_step - 1] if self.hint_step else ""
 
     def to_text(self) -> str:
         mark = {"correct": "✔ Correct", "not yet": "✘ Not yet", "unanswered": "… Your turn"}[
             self.status
         ]
         lines = [f"{mark} (exercise {self.exercise.id}): {self.message}"]
-        if self.status == "not yet":
-            lines.append(f"Hint: {self.exercise.hint}")
+        if self.hint_step:
+            total = len(self.exercise.hints)
+            lines.append(f"Hint {self.hint_step} of {total}: {self.hint}")
+            if self.hint_step == total:
+                lines.append(SOLUTION_POINTER)
         return "\n".join(lines)
 
     __str__ = to_text
@@ -66,15 +93,31 @@ class Feedback:
 
 
 _REGISTRY: dict[str, Exercise] = {}
+# Answers that were not right yet, per exercise, in this process (this kernel):
+# each one earns the next hint step.
+_ATTEMPTS: Counter[str] = Counter()
 
 
-def exercise(exercise_id: str, *, question: str, hint: str) -> Callable[[Checker], Checker]:
-    """Register ``checker`` as the exercise ``exercise_id`` (decorator)."""
+def exercise(exercise_id: str, *, question: str, hints: tuple[str, ...] = (),
+             hint: str = "") -> Callable[[Checker], Checker]:
+    """Register ``checker`` as the exercise ``exercise_id`` (decorator).
+
+    ``hints``: at least two steps, the idea first, then the function or
+    formula to use.
+    """
+    if hint and not hints:  # TRANSITION: one-step hints until every lesson has steps
+        hints = (hint, hint)
+    if (not isinstance(hints, tuple) or len(hints) < 2
+            or not all(isinstance(h, str) and h.strip() for h in hints)):
+        raise ValueError(
+            f"Exercise {exercise_id!r}: expected hints as a tuple of at least two "
+            f"sentences (the idea, then the function to use). Received: {hints!r}."
+        )
 
     def register(checker: Checker) -> Checker:
         if exercise_id in _REGISTRY:
             raise RuntimeError(f"Exercise {exercise_id!r} is registered twice.")
-        _REGISTRY[exercise_id] = Exercise(exercise_id, question, hint, checker)
+        _REGISTRY[exercise_id] = Exercise(exercise_id, question, hints, checker)
         return checker
 
     return register
@@ -89,4 +132,5 @@ def run_check(ex: Exercise, answer: Any) -> Feedback:
         problem = f"checking your answer raised {type(err).__name__}: {err}"
     if problem is None:
         return Feedback(ex, "correct", "well done.")
-    return Feedback(ex, "not yet", problem)
+    _ATTEMPTS[ex.id] += 1
+    return Feedback(ex, "not yet", problem, hint_step=min(_ATTEMPTS[ex.id], len(ex.hints)))
