@@ -9,6 +9,7 @@ its checker stops accepting, fails this test.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ nbclient = pytest.importorskip("nbclient")
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_every_worked_solution_passes_its_checker(path: Path):
-    nb = nbformat.from_dict(with_solutions_run(load(path)))
+    nb = nbformat.reads(json.dumps(with_solutions_run(load(path))), as_version=4)
     client = nbclient.NotebookClient(
         nb, timeout=600, startup_timeout=120, kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},  # the lesson's own folder, as nbval
