@@ -45,6 +45,15 @@ def pytest_configure(config: pytest.Config) -> None:
     mode = config.getoption("--device")
     os.environ["TFCOURSE_DEVICE"] = mode
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # On a GPU: every process of the run (this one, each lesson's kernel, the
+    # workers they start) takes GPU memory as it needs it instead of nearly all
+    # of it at its first operation, so the unit tests before the lessons leave
+    # the card free for them. And float32 stays float32: NVIDIA's libraries
+    # round matmul and convolution inputs to TensorFloat-32 by default on Ampere
+    # and newer, which breaks the lessons' 1e-5 comparisons (setup_device turns
+    # it off in TensorFlow; this covers a process that never calls it).
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    os.environ.setdefault("NVIDIA_TF32_OVERRIDE", "0")
     if mode == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
     elif mode == "gpu" and _visible_gpus() == 0:

@@ -256,6 +256,26 @@ def test_gpu_mode_without_a_gpu_fails_with_its_fix(monkeypatch):
     assert "Unset TFCOURSE_DEVICE" in row.fix
 
 
+@pytest.mark.parametrize(("report", "status", "words"), [
+    ({"device": "/CPU:0"}, None, ""),
+    ({"device": "/GPU:0", "xla_gpu_error": None}, "PASS", ""),
+    ({"device": "/GPU:0", "xla_gpu_error": "InternalError: libdevice not found at ./libdevice.10.bc"},
+     "FAIL", "XLA_FLAGS=--xla_gpu_cuda_data_dir"),
+    ({"device": "/GPU:0", "xla_gpu_error": "InternalError: Couldn't invoke ptxas --version"},
+     "FAIL", 'pip install "tensorflow[and-cuda]~=2.21.0"'),
+    ({"device": "/GPU:0", "xla_gpu_error": "ResourceExhaustedError: out of memory"},
+     "FAIL", "TFCOURSE_DEVICE=cpu"),
+])
+def test_xla_on_the_gpu_is_checked_and_a_missing_cuda_tool_named(report, status, words):
+    # No GPU here: the probe's report is given, as a GPU machine would write it.
+    row = cli._xla_gpu_check(report)
+    if status is None:
+        assert row is None
+        return
+    assert row.status == status and row.name == "XLA on the GPU"
+    assert words in row.fix
+
+
 def test_missing_widget_extension_fails(monkeypatch, tmp_path):
     import jupyter_core.paths
 

@@ -138,3 +138,57 @@ def test_environment_report_shows_an_unusable_data_folder_instead_of_failing(mon
     monkeypatch.setenv("TFCOURSE_DATA_DIR", str(tmp_path / "missing"))
     rows = dict(env.environment_report(include_devices=False).sections["Data"])
     assert rows["mnist"].startswith("unavailable: ") and "does not exist" in rows["mnist"]
+
+
+def test_check_versions_accepts_every_build_of_tensorflow(monkeypatch):
+    # Binder installs tensorflow-cpu: the import package is tensorflow, the
+    # distribution is not. Every Setup cell must still pass there.
+    real_version = env.metadata.version
+
+    def binder_like(name):
+        if name == "tensorflow":
+            raise env.metadata.PackageNotFoundError(name)
+        return "2.21.0" if name == "tensorflow-cpu" else real_version(name)
+
+    monkeypatch.setattr(env.metadata, "version", binder_like)
+    assert env.installed_distribution("tensorflow") == ("tensorflow-cpu", "2.21.0")
+    assert env.package_version("tensorflow") == "2.21.0"
+    assert env.check_versions().startswith("TensorFlow 2.21.0 · Keras 3.")
+    assert dict(env.environment_report(include_devices=False).sections["Versions"])[
+        "tensorflow"] == "2.21.0"
+
+
+def test_check_versions_fails_when_no_build_of_tensorflow_is_installed(monkeypatch):
+    real_version = env.metadata.version
+
+    def without_tensorflow(name):
+        if name in env.PACKAGE_ALIASES["tensorflow"]:
+            raise env.metadata.PackageNotFoundError(name)
+        return real_version(name)
+
+    monkeypatch.setattr(env.metadata, "version", without_tensorflow)
+    with pytest.raises(RuntimeError, match="tensorflow >= 2.16; found not installed"):
+        env.check_versions()
+
+
+def test_setup_device_turns_tf32_off_and_asks_for_memory_growth():
+    # Both matter on a GPU only, but the choices are made on every machine.
+    done = _run(
+        "import os, tfcourse as tfc\n"
+        "tfc.setup_device()\n"
+        "import tensorflow as tf\n"
+        "print(tf.config.experimental.tensor_float_32_execution_enabled())\n"
+        "print(os.environ['TF_FORCE_GPU_ALLOW_GROWTH'])\n",
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "true"]
+
+
+@pytest.mark.parametrize(("system", "words"), [
+    ("Linux", 'pip install "tensorflow[and-cuda]~=2.21.0"'),
+    ("Windows", "WSL2"),
+    ("Darwin", "tensorflow-metal"),
+])
+def test_the_gpu_install_hint_fits_the_system(system, words):
+    assert words in env.gpu_install_hint(system)
+    assert words in env.no_gpu_message({"is_cuda_build": False}, system)

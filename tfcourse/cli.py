@@ -38,6 +38,7 @@ from typing import Callable, Sequence
 
 from tfcourse import data
 from tfcourse._validation import check_choice, expected
+from tfcourse.env import gpu_install_hint, installed_distribution
 
 __all__ = [  # noqa: RUF022 (results, then functions)
     "Check",
@@ -70,9 +71,6 @@ DOWNLOAD_PROBES = {
     "mnist": KERAS_DATA_URL + "mnist.npz",
     "fashion_mnist": KERAS_DATA_URL + "t10k-labels-idx1-ubyte.gz",
 }
-
-# A pin on "tensorflow" is met by these builds too (Binder installs tensorflow-cpu).
-PACKAGE_ALIASES = {"tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-macos")}
 
 # JupyterLab frontend extensions the lessons' widgets need: folder -> the
 # Python package that installs it.
@@ -204,16 +202,6 @@ def _read_pins(path: Path) -> list[_Pin]:
     return pins
 
 
-def _installed(name: str) -> tuple[str, str] | None:
-    """(distribution, version) of an installed package or one of its aliases."""
-    for candidate in PACKAGE_ALIASES.get(name, (name,)):
-        try:
-            return candidate, metadata.version(candidate)
-        except metadata.PackageNotFoundError:
-            continue
-    return None
-
-
 def _python_check() -> Check:
     from packaging.specifiers import SpecifierSet
 
@@ -249,7 +237,7 @@ def _package_checks(requirements: Path | None) -> list[Check]:
     fix = f"pip install -r {requirements.name} (in the course folder), then restart JupyterLab."
     checks = []
     for pin in pins:
-        found = _installed(pin.name)
+        found = installed_distribution(pin.name)
         wanted = pin.specifier or "any version"
         if found is None:
             if pin.test_only:
@@ -274,6 +262,16 @@ from tfcourse.env import setup_device, device_mode
 device = setup_device()
 import tensorflow as tf
 total = float(tf.reduce_sum(tf.ones((2, 2))))
+# With a GPU, compile one small function with XLA on it, as lessons 03 and 06
+# do: a CUDA install without ptxas or libdevice fails only here.
+xla_gpu_error = None
+if device.startswith("/GPU"):
+    try:
+        with tf.device(device):
+            doubled = tf.function(lambda x: 2.0 * x, jit_compile=True)(tf.ones((4,)))
+        assert float(tf.reduce_sum(doubled)) == 8.0, "XLA computed a wrong sum"
+    except Exception as err:  # reported, with its fix, by the doctor
+        xla_gpu_error = f"{type(err).__name__}: {err}"[-600:]
 print(json.dumps({
     "version": tf.__version__,
     "device": device,
@@ -281,6 +279,7 @@ print(json.dumps({
     "devices": [d.name.replace("/physical_device:", "") for d in tf.config.list_physical_devices()],
     "sum": total,
     "seconds": time.perf_counter() - started,
+    "xla_gpu_error": xla_gpu_error,
 }))
 """
 
@@ -316,12 +315,31 @@ def _tensorflow_checks() -> list[Check]:
         return [Check(FAIL, "TensorFlow", f"unreadable answer: {done.stdout[-200:]!r}", fix)]
     if report["sum"] != 4.0:
         return [Check(FAIL, "TensorFlow", f"computes 1+1+1+1 = {report['sum']}", fix)]
-    return [
+    checks = [
         Check(PASS, "TensorFlow", f"{report['version']} starts and computes "
               f"({report['seconds']:.1f} s)"),
         Check(INFO, "devices", f"{', '.join(report['devices'])}; lessons run on "
               f"{report['device']} (TFCOURSE_DEVICE mode {report['mode']})"),
     ]
+    xla = _xla_gpu_check(report)
+    return checks if xla is None else [*checks, xla]
+
+
+def _xla_gpu_check(report: dict) -> Check | None:
+    """The doctor's row for XLA on the GPU, from the probe's report (None on a CPU)."""
+    if not str(report.get("device", "")).startswith("/GPU"):
+        return None
+    error = report.get("xla_gpu_error")
+    if not error:
+        return Check(PASS, "XLA on the GPU", "compiles and runs a jit_compile=True function")
+    if re.search(r"libdevice|ptxas|nvlink|cuda_data_dir", error, re.I):
+        # tensorflow/tensorflow#60790: XLA looks for CUDA's tools beside a CUDA install.
+        fix = (f"XLA cannot find CUDA's compiler tools. {gpu_install_hint('Linux')} brings them "
+               "(nvidia-cuda-nvcc); with CUDA installed system-wide, point XLA at it: "
+               "export XLA_FLAGS=--xla_gpu_cuda_data_dir=/usr/local/cuda")
+    else:
+        fix = "Lessons 03 and 06 compile with XLA; run them with TFCOURSE_DEVICE=cpu meanwhile."
+    return Check(FAIL, "XLA on the GPU", f"fails: {error.splitlines()[-1][:200]}", fix)
 
 
 def _lab_extension_checks() -> list[Check]:

@@ -26,6 +26,12 @@ from tfcourse._validation import check_choice, expected
 DEVICE_ENV = "TFCOURSE_DEVICE"
 DEVICE_MODES = ("auto", "cpu", "gpu")
 
+# The one table of builds that count as a package: a pin or minimum on
+# "tensorflow" is met by these distributions too. They all install the import
+# package `tensorflow` (Binder installs tensorflow-cpu; Apple silicon once used
+# tensorflow-macos), but importlib.metadata knows each only by its own name.
+PACKAGE_ALIASES = {"tensorflow": ("tensorflow", "tensorflow-cpu", "tensorflow-macos")}
+
 # Packages whose versions a lesson depends on, in the order a student reads them.
 REPORTED_PACKAGES = (
     "tensorflow",
@@ -124,6 +130,19 @@ def setup_device(mode: str | None = None) -> str:
     Returns ``"/GPU:0"`` or ``"/CPU:0"``. In "gpu" mode with no GPU visible it
     raises ``RuntimeError`` saying why and how to fix it.
 
+    On a GPU it also makes two choices on purpose, before TensorFlow touches
+    the card:
+
+    - **memory growth**: TensorFlow otherwise reserves nearly all GPU memory
+      for the first process that uses the card, and a second lesson (or a
+      worker process) starts short. ``TF_FORCE_GPU_ALLOW_GROWTH`` reaches the
+      processes this one starts too.
+    - **no TensorFloat-32**: on Ampere and newer NVIDIA GPUs TensorFlow by
+      default rounds the inputs of float32 matrix products and convolutions to
+      a 10-bit mantissa. The course's models are too small to gain from it,
+      and the lessons compare results computed by hand with TensorFlow's at
+      about 1e-5, which TF32 would break.
+
     Example:
         >>> import tfcourse as tfc
         >>> tfc.setup_device("cpu")
@@ -132,22 +151,51 @@ def setup_device(mode: str | None = None) -> str:
     mode = device_mode(mode)
     if mode == "cpu":
         force_cpu()
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
     with _quiet_start():
         import tensorflow as tf
 
         gpus = tf.config.list_physical_devices("GPU")
     if mode == "gpu" and not gpus:
         raise RuntimeError(no_gpu_message(tf.sysconfig.get_build_info()))
+    tf.config.experimental.enable_tensor_float_32_execution(False)
+    for gpu in gpus:
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:
+            pass  # the card is in use already: the environment variable above applied then
     return "/GPU:0" if gpus else "/CPU:0"
 
 
-def no_gpu_message(build_info: dict[str, Any]) -> str:
+# What a student installs for an NVIDIA GPU, on each system (README, doctor).
+GPU_INSTALL = {
+    "Linux": 'pip install "tensorflow[and-cuda]~=2.21.0" (CUDA and cuDNN come as pip '
+             "packages; the NVIDIA driver must be installed)",
+    "Windows": "TensorFlow 2.10 was the last release with native Windows GPU support: "
+               'use WSL2 and, inside it, pip install "tensorflow[and-cuda]~=2.21.0"',
+    "Darwin": "macOS has no CUDA; Apple's tensorflow-metal plugin uses Apple GPUs, but it "
+              "is released separately and trails TensorFlow's releases",
+}
+
+
+def gpu_install_hint(system: str | None = None) -> str:
+    """How to get a TensorFlow that sees the GPU on ``system`` (default: this one).
+
+    Example:
+        >>> gpu_install_hint("Linux")[:40]
+        'pip install "tensorflow[and-cuda]~=2.21.'
+    """
+    return GPU_INSTALL.get(system or platform.system(), GPU_INSTALL["Linux"])
+
+
+def no_gpu_message(build_info: dict[str, Any], system: str | None = None) -> str:
     """Why GPU mode cannot run, with the fix, from TensorFlow's build info."""
     reasons = [f"{DEVICE_ENV}=gpu was asked for, but TensorFlow sees no GPU."]
     if not build_info.get("is_cuda_build") and not build_info.get("is_rocm_build"):
         reasons.append(
-            "This TensorFlow is a CPU-only build (on Linux install `tensorflow[and-cuda]` "
-            "for NVIDIA GPUs; tensorflow-cpu never sees a GPU)."
+            "This TensorFlow is a CPU-only build (tensorflow-cpu never sees a GPU, and "
+            "plain `tensorflow` on Linux finds one only with CUDA installed). Fix: "
+            f"{gpu_install_hint(system)}."
         )
     else:
         reasons.append(
@@ -239,12 +287,25 @@ class EnvironmentReport:
         return "".join(parts)
 
 
+def installed_distribution(name: str) -> tuple[str, str] | None:
+    """(distribution, version) of an installed package or one of its aliases, else None.
+
+    Example:
+        >>> installed_distribution("tensorflow")  # on Binder
+        ('tensorflow-cpu', '2.21.0')
+    """
+    for candidate in PACKAGE_ALIASES.get(name, (name,)):
+        try:
+            return candidate, metadata.version(candidate)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
 def package_version(name: str) -> str:
-    """The installed version of a distribution, or "not installed"."""
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "not installed"
+    """The installed version of a package (or of one of its aliases), or "not installed"."""
+    found = installed_distribution(name)
+    return found[1] if found else "not installed"
 
 
 def environment_report(*, include_devices: bool = True) -> EnvironmentReport:
