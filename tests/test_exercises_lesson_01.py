@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -10,6 +11,7 @@ import pytest
 
 import tfcourse as tfc
 from tfcourse.diagrams import LAYER_NAMES, layer_of
+from tfcourse.exercises import get_exercise
 from tfcourse.exercises.lesson_01 import WHERE_THINGS_LIVE, device_type_named, layer_named
 
 RIGHT_LAYERS = {
@@ -37,7 +39,32 @@ def test_a_wrong_type_gives_feedback_not_a_traceback(exercise_id, wrong_type):
     feedback = tfc.check(exercise_id, wrong_type)
     assert feedback.status == "not yet"
     assert "raised" not in feedback.message  # the checker handled it itself
-    assert "Hint:" in feedback.to_text()
+    assert re.search(r"Hint \d of \d: ", feedback.to_text())
+
+
+@pytest.mark.parametrize("exercise_id", ["01.1", "01.2", "01.3"])
+def test_hints_come_in_different_steps_the_idea_first(exercise_id):
+    exercise = get_exercise(exercise_id)
+    assert len(exercise.hints) >= 2 and len(set(exercise.hints)) == len(exercise.hints)
+    assert exercise.hint == exercise.hints[0]
+
+
+def test_hints_never_hold_the_solutions_code():
+    hints = " ".join(h for i in ("01.1", "01.2", "01.3") for h in get_exercise(i).hints)
+    for code in ("answer =", "from_string(small_ints", "device_type  #", "gone[0]",
+                 '"low-level Python API"', "'C++ core'"):
+        assert code not in hints
+
+
+def test_each_wrong_answer_earns_the_next_hint_step_then_the_solution_pointer():
+    from tfcourse.exercises._core import SOLUTION_POINTER, _ATTEMPTS
+
+    _ATTEMPTS.pop("01.3", None)
+    hints = get_exercise("01.3").hints
+    first, second, third = (tfc.check("01.3", "Theano") for _ in range(3))
+    assert first.hint == hints[0] and SOLUTION_POINTER not in first.to_text()
+    assert second.hint == hints[1] and SOLUTION_POINTER in second.to_text()
+    assert third.hint == hints[-1]  # the steps stop at the last one
 
 
 # --- 01.1: which layer ---------------------------------------------------------

@@ -61,9 +61,12 @@ def _listed_layers() -> str:
         "the MatMul kernel, keras.layers.Dense, an AMD GPU? Answer with a dict "
         "from each of the four to a layer name."
     ),
-    hint=(
+    hints=(
         "Read the diagram from the bottom: devices, C++ core, low-level Python API, "
-        "high-level API. What you call from Python sits above what does the arithmetic."
+        "high-level API. What you call from Python sits above what does the arithmetic.",
+        "Ask of each thing: is it hardware, compiled code that does the arithmetic, "
+        "a Python function you call on tensors, or a ready-made building block for models? "
+        "Those are the four layers, bottom to top.",
     ),
 )
 def _where_things_live(answer: Any) -> str | None:
@@ -110,9 +113,11 @@ def device_type_named(answer: str) -> str:
         "On this run, what type of device holds tf.constant([[1, 2], [3, 4]])? "
         "Answer with a string such as 'CPU' or 'GPU', read from the tensor."
     ),
-    hint=(
-        "Make the tensor and look at its .device; the type is the part after "
-        "'device:' (tf.DeviceSpec.from_string(t.device).device_type reads it for you)."
+    hints=(
+        "The tensor itself knows where it lives: make it and ask it, rather than guessing "
+        "from your machine.",
+        "A tensor's .device is a string ending in 'device:<TYPE>:<number>'; "
+        "tf.DeviceSpec.from_string reads such a string, and its .device_type is the type.",
     ),
 )
 def _constant_device(answer: Any) -> str | None:
@@ -151,7 +156,12 @@ def _api_words(answer: str) -> str:
         "Which of TensorFlow's two high-level APIs of 2019 is no longer in "
         "TensorFlow since version 2.16? Answer with its name as a string."
     ),
-    hint="Look for the box drawn greyed and struck through in the diagram.",
+    hints=(
+        "TensorFlow had two high-level APIs in 2019; the diagram draws the one that is gone "
+        "greyed and struck through.",
+        "hasattr(tf, name) tells you whether TensorFlow still has a module of that name: "
+        "try it with the lower-case names of both APIs.",
+    ),
 )
 def _removed_api(answer: Any) -> str | None:
     from tfcourse.diagrams import REMOVED_ITEMS

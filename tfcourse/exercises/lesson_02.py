@@ -3,11 +3,14 @@
 Each checker recomputes what a right answer must be from the question's own
 numbers (a shape with NumPy, a slope by finite differences, the expected
 values with ``np.arange``), so a right answer reached another way passes too.
+Exercise 02.2 asks for the gradient TensorFlow computes, so it takes only a
+tensor: a number typed in by hand is not what it asks for.
 TensorFlow is imported only when an answer must be inspected as a tensor.
 """
 
 from __future__ import annotations
 
+import numbers
 from typing import Any, Callable
 
 import numpy as np
@@ -63,8 +66,13 @@ def _shape_of(answer: Any) -> tuple[tuple[int, ...] | None, str | None]:
     question=f"Predict, without running it: what is the shape of "
     f"tf.matmul(tf.ones({LEFT_02_1}), tf.ones({RIGHT_02_1})) + tf.ones({BIAS_02_1})? "
     "Give it as a tuple.",
-    hint="tf.matmul of (m, k) by (k, n) gives (m, n): the shared k disappears. "
-    "Then the bias is broadcast: shapes are lined up from the right.",
+    hints=(
+        "Work in two steps: first the shape of the matrix product, then what adding "
+        "the bias does to that shape.",
+        "tf.matmul takes shapes (m, k) and (k, n) to (m, n): the shared k disappears. "
+        "Broadcasting lines shapes up from the right and repeats an axis of size 1 "
+        "(or a missing one) to fit.",
+    ),
 )
 def _matmul_then_broadcast(answer: Any) -> str | None:
     shape, problem = _shape_of(answer)
@@ -88,16 +96,31 @@ def _matmul_then_broadcast(answer: Any) -> str | None:
 
 
 def _gradient(answer: Any) -> tuple[float | None, str | None]:
-    """The gradient as a float (a Python number, a NumPy or TF scalar), or why not."""
+    """The gradient as a float, read from the tensor the tape returned, or why not.
+
+    The exercise asks for the gradient TensorFlow computes, so a plain Python or
+    NumPy number (worked out by hand, or copied from a print) is not yet the answer.
+    """
+    import tensorflow as tf
+
     if answer is None:
         return None, ("Your gradient is None: the tape only watches tf.Variable objects "
                       "(with a float dtype). Make x a tf.Variable(2.0), or call tape.watch(x) "
                       "on a float tensor.")
-    if hasattr(answer, "assign"):
+    if isinstance(answer, tf.Variable):
         return None, ("That is the variable x itself; the answer is the gradient "
                       "that tape.gradient(y, x) returns.")
-    return number(answer, what="the gradient", text_fix="give the number (or the tensor) itself.",
-                  through_numpy=True)
+    if isinstance(answer, (bool, str)):
+        return number(answer, what="the gradient", kind="a tensor",
+                      text_fix="give the tensor itself (without quotes).")
+    if not isinstance(answer, tf.Tensor):
+        if isinstance(answer, (numbers.Real, np.ndarray, np.generic)):
+            return None, (f"Your answer is a plain {type(answer).__name__}, not a TensorFlow "
+                          "tensor. The exercise asks for the gradient computed by TensorFlow: "
+                          "the tensor the tape gives back, not a number worked out by hand "
+                          "or converted from it.")
+        return None, type_problem("the tensor the tape gives back", answer)
+    return number(answer, what="the gradient", through_numpy=True)
 
 
 def _slope(function: Callable[[float], float], x: float, step: float = 1e-5) -> float:
@@ -113,9 +136,16 @@ def _slope(function: Callable[[float], float], x: float, step: float = 1e-5) -> 
 @exercise(
     "02.2",
     question=f"With tf.GradientTape, compute the gradient (the slope) of f(x) = x³ − 2x "
-    f"at x = {POINT_02_2:g}.",
-    hint="x = tf.Variable(2.0); with tf.GradientTape() as tape: y = x**3 - 2*x; "
-    "then answer = tape.gradient(y, x).",
+    f"at x = {POINT_02_2:g}. The answer is the tensor that tape.gradient returns.",
+    hints=(
+        "The tape records the operations that compute f(x) from x; afterwards it can give "
+        "you the derivative of the result with respect to x.",
+        "You need three pieces: x as a float tf.Variable (the tape watches variables), a "
+        "GradientTape block in which you compute f(x), and the tape's gradient method "
+        "called after the block with the result and x.",
+        "To know what to expect, work out the derivative of x³ − 2x by hand with the power "
+        "rule (the derivative of xⁿ is n·xⁿ⁻¹) and put in x = 2; the tape should agree.",
+    ),
 )
 def _gradient_of_cubic(answer: Any) -> str | None:
     value, problem = _gradient(answer)
@@ -136,8 +166,12 @@ def _gradient_of_cubic(answer: Any) -> str | None:
     "02.3",
     question=f"Make a TensorFlow tensor of dtype {DTYPE_02_3} and shape {SHAPE_02_3} holding "
     "0, 1, 2, ... filled row by row.",
-    hint="tf.range(12) counts from 0; tf.reshape gives it a shape; tf.cast (or the dtype= "
-    "argument of tf.range) gives it a dtype.",
+    hints=(
+        "Build it in three small steps, one operation each: count, give the numbers a "
+        "shape, give them a dtype.",
+        "tf.range counts from 0, tf.reshape fills a new shape row by row, and tf.cast "
+        "changes the dtype (tf.range also takes a dtype= argument).",
+    ),
 )
 def _counting_tensor(answer: Any) -> str | None:
     import tensorflow as tf
@@ -151,7 +185,7 @@ def _counting_tensor(answer: Any) -> str | None:
         return type_problem("a tf.Tensor", answer)
     dtype = answer.dtype.name
     if dtype != DTYPE_02_3:
-        fix = "tf.cast(t, tf.float32) or tf.range(12, dtype=tf.float32)"
+        fix = "change it with tf.cast, or ask tf.range for that dtype"
         if dtype == "float64":
             return f"Your tensor is float64, NumPy's default for decimals; ask for {DTYPE_02_3}: {fix}."
         return f"Your tensor has dtype {dtype}; it should be {DTYPE_02_3}: {fix}."
@@ -168,5 +202,5 @@ def _counting_tensor(answer: Any) -> str | None:
     if np.array_equal(values, counting.reshape(SHAPE_02_3[::-1]).T):
         return "Your numbers run down the columns; fill the tensor row by row (tf.reshape does that)."
     if np.array_equal(values, (counting + 1).reshape(SHAPE_02_3)):
-        return "Your numbers start at 1; start counting at 0 (tf.range(12) does)."
+        return "Your numbers start at 1; start counting at 0 (as tf.range does by default)."
     return "The dtype and shape are right, but the values are not 0, 1, 2, ... row by row."
