@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -238,9 +239,13 @@ def test_a_worker_that_writes_no_report_is_an_error(tmp_path):
 def test_workers_get_their_own_tf_config_and_the_job(tmp_path):
     command = fake_worker("""
         import json
+        import numpy as np
+        with np.load(workdir / f"data_{index}.npz") as shard:
+            data = {"ids": shard["ids"].tolist(), "x": str(shard["x"].dtype), "y": str(shard["y"].dtype)}
         (workdir / f"seen_{index}.json").write_text(json.dumps({
             "tf_config": json.loads(os.environ["TF_CONFIG"]),
             "job": json.loads((workdir / "job.json").read_text()),
+            "data": data,
             "gpus": os.environ.get("CUDA_VISIBLE_DEVICES")}))
     """)
     with pytest.raises(WorkerFailedError):  # no report: but each worker saw its set-up first
@@ -251,8 +256,11 @@ def test_workers_get_their_own_tf_config_and_the_job(tmp_path):
     assert seen[0]["tf_config"]["cluster"] == seen[1]["tf_config"]["cluster"]
     assert seen[0]["job"]["epochs"] == 2 and seen[0]["job"]["num_classes"] == 3
     assert seen[0]["gpus"] == "-1"
-    with np.load(tmp_path / "data.npz") as saved:
-        assert saved["x"].dtype == np.float32 and saved["y"].dtype == np.int32
+    assert seen[0]["job"]["steps_per_epoch"] == len(tiny_data()[0]) // (32 * 2)
+    # Each worker reads its own shard only: every other example, float32 and int32.
+    assert seen[0]["data"]["ids"] == list(range(0, 192, 2)) and seen[1]["data"]["ids"] == list(range(1, 192, 2))
+    assert seen[0]["data"]["x"] == "float32" and seen[0]["data"]["y"] == "int32"
+    assert not list(tmp_path.glob("data_*.npz")), "the shards are removed when the run ends"
 
 
 def test_a_failed_run_in_a_temporary_folder_keeps_the_logs_but_not_the_data(monkeypatch, tmp_path):
@@ -261,7 +269,7 @@ def test_a_failed_run_in_a_temporary_folder_keeps_the_logs_but_not_the_data(monk
     with pytest.raises(WorkerFailedError):
         run_local_cluster(2, data=tiny_data(), timeout=30, worker_command=command)
     assert (tmp_path / "run" / "worker_0.log").exists()
-    assert not (tmp_path / "run" / "data.npz").exists()
+    assert not list((tmp_path / "run").glob("data_*.npz"))
 
 
 # --- bad arguments -------------------------------------------------------------------
@@ -330,3 +338,146 @@ def test_importing_the_module_does_not_import_tensorflow():
     code = "import sys, tfcourse.distributed; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["False", "False"], done.stderr
+
+
+# --- safe by default: loopback only, nothing left running ---------------------------
+
+
+def _needs_network_fence():
+    problem = distributed.network_isolation_problem()
+    if problem is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI machines must allow the loopback-only fence: {problem}")
+        pytest.skip(f"no loopback-only network here: {problem}")
+
+
+def test_workers_reach_each_other_on_loopback_and_nobody_reaches_them(tmp_path):
+    _needs_network_fence()
+    # Worker 0 listens on every interface, as TensorFlow's gRPC server does;
+    # worker 1 connects to it through the cluster's 127.0.0.1 address.
+    command = fake_worker("""
+        import json, socket
+        port = int(json.loads(os.environ["TF_CONFIG"])["cluster"]["worker"][0].split(":")[1])
+        if index == 0:
+            server = socket.create_server(("0.0.0.0", port))
+            (workdir / "listening").write_text(str(port))
+            server.settimeout(20)
+            connection, _ = server.accept()
+            (workdir / "accepted").write_text(connection.recv(16).decode())
+            time.sleep(2)
+        else:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    with socket.create_connection(("127.0.0.1", port), timeout=1) as peer:
+                        peer.sendall(b"hello")
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.1)
+            time.sleep(2)
+    """)
+    import threading
+
+    outcome = {}
+
+    def run():
+        try:
+            run_local_cluster(2, data=tiny_data(), timeout=40, workdir=tmp_path, worker_command=command)
+        except WorkerFailedError as err:  # the fake workers write no report
+            outcome["error"] = str(err)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "listening").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    port = int((tmp_path / "listening").read_text())
+    addresses = ["127.0.0.1"]
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:  # this machine's own address
+            probe.connect(("192.0.2.1", 9))  # TEST-NET: no packet is sent by connect() on UDP
+            addresses.append(probe.getsockname()[0])
+    except OSError:
+        pass
+    for address in addresses:
+        with pytest.raises(OSError):
+            socket.create_connection((address, port), timeout=2).close()
+    thread.join(60)
+    assert (tmp_path / "accepted").read_text() == "hello", "the workers could not reach each other"
+    assert "without writing its report" in outcome["error"]
+
+
+_CALLER = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, sys.argv[1])
+    from test_distributed import fake_worker, tiny_data
+    from tfcourse.distributed import run_local_cluster
+    command = fake_worker("print('waiting', flush=True); time.sleep(300)")
+    run_local_cluster(2, data=tiny_data(), timeout=300, worker_command=command)
+""")
+
+
+def test_killing_the_caller_leaves_no_worker_and_no_folder(tmp_path):
+    _needs_network_fence()
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    caller = subprocess.Popen([sys.executable, "-c", _CALLER, str(Path(__file__).parent)],
+                              env=dict(os.environ, TMPDIR=str(scratch)))
+    try:
+        deadline = time.monotonic() + 30
+        pid_files = []
+        while len(pid_files) < 2 and time.monotonic() < deadline:
+            pid_files = [p for p in scratch.glob("tfcourse-cluster-*/pid_*") if p.read_text()]
+            time.sleep(0.05)
+        assert len(pid_files) == 2, "the fake workers did not start"
+        pids = [int(p.read_text()) for p in pid_files]
+        caller.kill()  # SIGKILL: no finally, no atexit in the caller
+        caller.wait()
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in pids if alive(pid)], "a worker outlived its caller by 10 s"
+        while list(scratch.glob("tfcourse-cluster-*")) and time.monotonic() < deadline + 5:
+            time.sleep(0.1)
+        assert not list(scratch.glob("tfcourse-cluster-*")), "the cluster's folder was left behind"
+    finally:
+        caller.kill()
+
+
+def test_without_a_network_fence_the_run_is_refused_unless_allowed(tmp_path, monkeypatch):
+    monkeypatch.setattr(distributed, "network_isolation_problem", lambda: "no user namespaces here")
+    monkeypatch.setattr(distributed.tempfile, "mkdtemp", lambda prefix: pytest.fail("nothing may start"))
+    with pytest.raises(distributed.NetworkExposureError) as info:
+        run_local_cluster(2, data=tiny_data(), timeout=30)
+    message = str(info.value)
+    for words in ("no user namespaces here", "every network interface", "timeout=30 s",
+                  "allow_network_exposure=True", "tensorflow/tensorflow#11689"):
+        assert words in message
+    command = fake_worker("print('ran')")
+    with pytest.warns(UserWarning, match="Running anyway"), pytest.raises(WorkerFailedError):
+        run_local_cluster(2, data=tiny_data(), timeout=30, workdir=tmp_path, worker_command=command,
+                          allow_network_exposure=True)
+    assert "ran" in (tmp_path / "worker_0.log").read_text()
+    with pytest.raises(TypeError, match="allow_network_exposure"):
+        run_local_cluster(2, data=tiny_data(), allow_network_exposure="yes")
+
+
+def test_a_fenced_command_ends_at_its_own_deadline():
+    from tfcourse._processes import fenced_command
+
+    start = time.monotonic()
+    done = subprocess.run(fenced_command([sys.executable, "-c", "import time; time.sleep(60)"],
+                                         os.getpid(), deadline=1), timeout=30)
+    assert done.returncode == -14  # SIGALRM
+    assert time.monotonic() - start < 10
+
+
+def test_a_fenced_command_whose_parent_is_gone_does_not_start(tmp_path):
+    from tfcourse._processes import fenced_command
+
+    marker = tmp_path / "ran"
+    done = subprocess.run(fenced_command([sys.executable, "-c", f"open({str(marker)!r}, 'w')"],
+                                         parent_pid=1), timeout=30)  # not its parent
+    assert done.returncode == 1 and not marker.exists()

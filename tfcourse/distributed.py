@@ -8,10 +8,11 @@ real cluster would talk over theirs. This module holds the plumbing:
 - :func:`make_tf_config` builds the ``TF_CONFIG`` description each worker
   reads (a pure function);
 - :func:`pick_free_ports` finds ports nobody listens on;
-- :func:`run_local_cluster` writes the data and the job to a temporary
-  folder, starts the workers, waits for them (with a timeout), stops every
-  one of them on error or timeout, and collects what each one reported in a
-  :class:`ClusterResult`;
+- :func:`run_local_cluster` writes each worker's shard of the data and the job
+  to a temporary folder, has a supervisor start the workers in a network that
+  holds only loopback (Linux) and stop every one of them on error, on timeout
+  or when the caller dies, and collects what each one reported in a
+  :class:`ClusterResult` (the fences themselves are in ``_processes``);
 - the worker program itself (``python -m tfcourse.distributed worker``), whose
   training step, :func:`make_train_step`, is the lesson's subject: lesson 03's
   ``GradientTape`` step, run on every replica by ``strategy.run``.
@@ -23,8 +24,8 @@ Nothing here imports TensorFlow at module level: the notebook side only
 starts processes and reads files; the workers import TensorFlow themselves.
 
 Example:
-    >>> import tfcourse.distributed
-    >>> result = tfc.distributed.run_local_cluster(2, data=(x[:4000], y[:4000]), epochs=2)
+    >>> import tfcourse as tfc
+    >>> result = tfc.run_local_cluster(2, data=(x[:4000], y[:4000]), epochs=2)
     >>> result.workers_agree
     True
 """
@@ -38,12 +39,12 @@ import json
 import math
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,11 +52,13 @@ from typing import Any
 
 import numpy as np
 
+from tfcourse._processes import network_isolation_problem, stop_all
 from tfcourse._validation import check_positive_int, expected
 
 __all__ = [
     "ClusterResult",
     "ClusterTimeoutError",
+    "NetworkExposureError",
     "WorkerFailedError",
     "WorkerReport",
     "make_distributed_dataset",
@@ -67,7 +70,9 @@ __all__ = [
 
 LOOPBACK = "127.0.0.1"
 JOB_FILE = "job.json"
-DATA_FILE = "data.npz"
+DATA_FILE = "data_{index}.npz"  # one shard per worker
+SPEC_FILE = "supervisor.json"
+STATUS_FILE = "outcome.json"
 WEIGHTS_FILE = "weights.npz"
 # The worker's program, as a command; run_local_cluster appends --workdir and --index.
 DEFAULT_WORKER_COMMAND = (sys.executable, "-m", "tfcourse.distributed", "worker")
@@ -296,37 +301,19 @@ def _read(path: Path) -> str:
         return ""
 
 
-def _stop(processes: Sequence[subprocess.Popen], grace: float | None = None) -> None:
-    """Stop every process that still runs: terminate, wait ``grace`` seconds, then kill."""
-    grace = STOP_GRACE_SECONDS if grace is None else grace
-    for process in processes:
-        if process.poll() is None:
-            _end(process, hard=False)
-    deadline = time.monotonic() + grace
-    for process in processes:
-        try:
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
-    for process in processes:
-        if process.poll() is None:
-            _end(process, hard=True)
-            process.wait()
+class NetworkExposureError(PermissionError):
+    """The workers cannot be fenced onto loopback here, and exposure was not allowed."""
 
 
-def _end(process: subprocess.Popen, *, hard: bool) -> None:
-    if os.name == "posix":
-        # Each worker leads its own process group (start_new_session), so
-        # anything it started goes too; nothing else on the machine is touched.
-        try:
-            os.killpg(process.pid, signal.SIGKILL if hard else signal.SIGTERM)
-            return
-        except (ProcessLookupError, PermissionError):
-            pass
-    try:
-        process.kill() if hard else process.terminate()
-    except ProcessLookupError:
-        pass
+def exposure_message(reason: str, timeout: float) -> str:
+    """What a run without the loopback fence exposes, and for how long."""
+    return (
+        f"The workers cannot be fenced onto this machine's loopback network here ({reason}). "
+        "TensorFlow's gRPC workers listen on every network interface, whatever host TF_CONFIG "
+        "names, and accept anyone who connects: no password, no encryption "
+        "(tensorflow/tensorflow#11689). While they train (at most timeout="
+        f"{timeout:g} s), any machine that can reach this one could reach two of its TCP ports."
+    )
 
 
 def run_local_cluster(
@@ -341,30 +328,39 @@ def run_local_cluster(
     timeout: float = 120,
     workdir: str | os.PathLike[str] | None = None,
     worker_command: Sequence[str] | None = None,
+    allow_network_exposure: bool = False,
 ) -> ClusterResult:
     """Train the course's network on ``num_workers`` local worker processes.
 
     Each worker is a separate Python process on this machine with its own
-    ``TF_CONFIG`` (all on 127.0.0.1, free ports picked now) running
+    ``TF_CONFIG`` (addresses on 127.0.0.1) running
     ``MultiWorkerMirroredStrategy`` and the hand-written loop of
     :func:`make_train_step`: plain SGD, ``batch_size_per_worker`` examples per
     worker and step, a Dense(``hidden_units``, relu) and a Dense softmax layer.
     Workers run on the CPU with one thread each (two processes sharing one GPU
     would fight over its memory).
 
-    The data ``(x, y)`` is written once to a file that every worker reads, the
-    way every machine of a real cluster reads the same data set from shared
-    storage; each then trains on its own shard. Training stops at the first
-    worker that fails (:class:`WorkerFailedError`, with the end of its log)
-    or after ``timeout`` seconds (:class:`ClusterTimeoutError`); either way
-    every worker process is stopped. The temporary folder is removed unless
-    ``workdir`` was given, or a run fails (its logs are kept and named).
+    **Kept on this machine.** TensorFlow's workers listen on every network
+    interface, so on Linux they run inside a network of their own that holds
+    only loopback (user and network namespaces): no other machine can reach
+    them. Where that fence is not available (macOS, Windows, some containers)
+    the run is refused with :class:`NetworkExposureError`, saying what would be
+    exposed and for how long, unless ``allow_network_exposure=True``.
+
+    **Nothing outlives the call.** A supervisor process starts the workers and
+    stops them all at the first that fails, at ``timeout`` seconds, or as soon
+    as this process dies (even by SIGKILL); each worker also dies with the
+    supervisor and has its own deadline. Each worker reads only its own shard
+    of ``(x, y)``, from a file in a temporary folder that is removed at the end
+    (a failed run keeps its logs there, not the data), unless ``workdir`` was
+    given. Errors: :class:`WorkerFailedError` (with the end of its log),
+    :class:`ClusterTimeoutError`.
 
     ``worker_command`` replaces the worker program (tests use it to fake a
     worker that hangs); ``--workdir DIR --index I`` is appended to it.
 
     Example:
-        >>> result = run_local_cluster(2, data=(x_train[:4000], y_train[:4000]), epochs=2)
+        >>> result = tfc.run_local_cluster(2, data=(x_train[:4000], y_train[:4000]), epochs=2)
         >>> [w.examples for w in result.workers]
         [[2000, 2000], [2000, 2000]]
     """
@@ -377,6 +373,8 @@ def run_local_cluster(
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(expected("a whole number", "seed", seed))
     timeout = _check_number("timeout", timeout)
+    if not isinstance(allow_network_exposure, bool):
+        raise TypeError(expected("True or False", "allow_network_exposure", allow_network_exposure))
     if worker_command is None:
         command = list(DEFAULT_WORKER_COMMAND)
     elif isinstance(worker_command, str) or not isinstance(worker_command, Sequence) or \
@@ -390,32 +388,64 @@ def run_local_cluster(
         raise ValueError(expected(f"at least one global batch: {global_batch} examples "
                                   f"({num_workers} workers × {batch_size_per_worker})",
                                   "data", x))
+    fence_problem = network_isolation_problem()
+    if fence_problem is not None:
+        message = exposure_message(fence_problem, timeout)
+        if not allow_network_exposure:
+            raise NetworkExposureError(
+                f"{message} Fix: run on Linux with user namespaces allowed, or pass "
+                "allow_network_exposure=True on a network you trust.")
+        warnings.warn(message + " Running anyway: allow_network_exposure=True.", stacklevel=2)
 
     own_dir = workdir is None
     folder = Path(tempfile.mkdtemp(prefix="tfcourse-cluster-")) if own_dir else Path(workdir)
     folder.mkdir(parents=True, exist_ok=True)
-    np.savez(folder / DATA_FILE, x=x, y=y)
+    # Each worker gets only its shard (every num_workers-th example), as each
+    # machine of a real cluster reads its own part of the data.
+    shard_files = []
+    for index in range(num_workers):
+        shard = folder / DATA_FILE.format(index=index)
+        np.savez(shard, ids=np.arange(index, len(x), num_workers), x=x[index::num_workers],
+                 y=y[index::num_workers])
+        shard_files.append(str(shard))
+    # Every worker must take the same number of steps: they all-reduce at each one.
+    steps_per_epoch = len(x) // global_batch
     job = {"num_workers": num_workers, "epochs": epochs, "batch_size_per_worker": batch_size_per_worker,
            "learning_rate": learning_rate, "hidden_units": hidden_units, "seed": seed,
-           "num_classes": int(y.max()) + 1}
+           "num_classes": int(y.max()) + 1, "steps_per_epoch": steps_per_epoch}
     (folder / JOB_FILE).write_text(json.dumps(job, indent=1), encoding="utf-8")
 
     addresses = [f"{LOOPBACK}:{port}" for port in pick_free_ports(num_workers)]
     configs = [make_tf_config(addresses, index) for index in range(num_workers)]
-    processes: list[subprocess.Popen] = []
     log_paths = [folder / f"worker_{index}.log" for index in range(num_workers)]
+    status_path = folder / STATUS_FILE
+    spec = {
+        "workers": [
+            {"argv": [*command, "--workdir", str(folder), "--index", str(index)],
+             "env": dict(os.environ, TF_CONFIG=json.dumps(config), TF_CPP_MIN_LOG_LEVEL="2",
+                         CUDA_VISIBLE_DEVICES="-1", PYTHONUNBUFFERED="1"),
+             "log": str(log_paths[index])}
+            for index, config in enumerate(configs)
+        ],
+        "deadline": timeout, "grace": STOP_GRACE_SECONDS, "status": str(status_path),
+        "remove": shard_files, "remove_if_stopped": [str(folder)] if own_dir else [],
+    }
+    (folder / SPEC_FILE).write_text(json.dumps(spec), encoding="utf-8")
+    supervisor_command = [sys.executable, "-m", "tfcourse._processes", "supervise",
+                          "--parent-pid", str(os.getpid()), "--spec", str(folder / SPEC_FILE)]
+    if fence_problem is None:
+        supervisor_command.append("--isolate-network")
     start = time.monotonic()
     failed = True
+    with open(folder / "supervisor.log", "wb") as log:
+        supervisor = subprocess.Popen(supervisor_command, stdin=subprocess.DEVNULL, stdout=log,
+                                      stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        for index, config in enumerate(configs):
-            env = dict(os.environ, TF_CONFIG=json.dumps(config), TF_CPP_MIN_LOG_LEVEL="2",
-                       CUDA_VISIBLE_DEVICES="-1", PYTHONUNBUFFERED="1")
-            with open(log_paths[index], "wb") as log:
-                processes.append(subprocess.Popen(
-                    [*command, "--workdir", str(folder), "--index", str(index)],
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                    start_new_session=os.name == "posix"))
-        _wait(processes, log_paths, timeout, start, folder)
+        try:  # the supervisor keeps the deadline itself; this is the net under it
+            supervisor.wait(timeout=timeout + STOP_GRACE_SECONDS + 30)
+        except subprocess.TimeoutExpired:
+            stop_all([supervisor], grace=STOP_GRACE_SECONDS)
+        _raise_for_outcome(status_path, log_paths, folder, timeout)
         reports = []
         for index in range(num_workers):
             report_path = folder / f"worker_{index}.json"
@@ -431,36 +461,34 @@ def run_local_cluster(
                              logs=[_read(path) for path in log_paths],
                              seconds=time.monotonic() - start, tf_configs=configs)
     finally:
-        _stop(processes)  # on success a no-op; on error or Ctrl-C no worker is left behind
+        stop_all([supervisor], grace=STOP_GRACE_SECONDS)  # a no-op once it has exited
+        for shard in shard_files:  # the data copy never stays behind
+            Path(shard).unlink(missing_ok=True)
         if own_dir and not failed:
             shutil.rmtree(folder, ignore_errors=True)
-        elif own_dir:  # keep the logs to read, not the copy of the data
-            (folder / DATA_FILE).unlink(missing_ok=True)
 
 
-def _wait(processes: list[subprocess.Popen], log_paths: list[Path], timeout: float,
-          start: float, folder: Path) -> None:
-    while True:
-        codes = [process.poll() for process in processes]
-        for index, code in enumerate(codes):
-            if code not in (None, 0):
-                _stop(processes)
-                raise WorkerFailedError(
-                    f"Worker {index} of {len(processes)} failed (exit code {code}); all workers "
-                    f"were stopped. Logs are in {folder}. The end of worker {index}'s log:\n"
-                    f"{_tail(_read(log_paths[index]))}")
-        if all(code == 0 for code in codes):
-            return
-        if time.monotonic() - start > timeout:
-            _stop(processes)
-            waiting = [i for i, code in enumerate(codes) if code is None]
-            tails = "\n".join(f"  worker {i}:\n{_tail(_read(log_paths[i]), 8)}" for i in waiting)
-            raise ClusterTimeoutError(
-                f"The cluster did not finish within timeout={timeout:g} s: stopped all "
-                f"{len(processes)} workers (still running: {waiting}). A worker waits for the "
-                f"others at every step, so one that is slow or stuck holds up all. Logs are in "
-                f"{folder}. The end of each waiting worker's log:\n{tails}")
-        time.sleep(0.1)
+def _raise_for_outcome(status_path: Path, log_paths: list[Path], folder: Path, timeout: float) -> None:
+    """Raise the error the supervisor's outcome calls for, with the logs that explain it."""
+    try:
+        outcome = json.loads(status_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise WorkerFailedError(
+            f"The cluster's supervisor ended without an outcome. Logs are in {folder}. "
+            f"The end of its log:\n{_tail(_read(folder / 'supervisor.log'))}") from None
+    count = len(log_paths)
+    if outcome["failed"] is not None:
+        index = outcome["failed"]
+        raise WorkerFailedError(
+            f"Worker {index} of {count} failed (exit code {outcome['exit_codes'][index]}); all "
+            f"workers were stopped. Logs are in {folder}. The end of worker {index}'s log:\n"
+            f"{_tail(_read(log_paths[index]))}")
+    if outcome["timed_out"] or outcome["stopped"]:
+        tails = "\n".join(f"  worker {i}:\n{_tail(_read(path), 8)}" for i, path in enumerate(log_paths))
+        raise ClusterTimeoutError(
+            f"The cluster did not finish within timeout={timeout:g} s: stopped all {count} "
+            f"workers. A worker waits for the others at every step, so one that is slow or "
+            f"stuck holds up all. Logs are in {folder}. The end of each worker's log:\n{tails}")
 
 
 # --- The worker program ---------------------------------------------------------
@@ -507,32 +535,34 @@ def make_train_step(strategy, model, optimizer, global_batch_size: int):
     return distributed_train_step
 
 
-def make_distributed_dataset(strategy, x: np.ndarray, y: np.ndarray, *, batch_size_per_replica: int,
-                             seed: int):
-    """The data as ``(ids, x, y)`` batches, split between the workers and their replicas.
+def make_distributed_dataset(strategy, ids: np.ndarray, x: np.ndarray, y: np.ndarray, *,
+                             batch_size_per_replica: int, steps_per_epoch: int, seed: int):
+    """This worker's shard as ``(ids, x, y)`` batches, one batch per replica and step.
 
-    The pipeline is built for the *global* batch; ``experimental_distribute_dataset``
-    cuts every global batch into the replicas' pieces and deals them out to the
-    workers in turn (``DATA`` sharding), so each worker keeps its own pieces.
-    ``ids`` are the examples' positions in ``x``, so a worker can tell which
-    ones it trained on.
+    Each worker holds only its own part of the data, as each machine of a real
+    cluster reads its own files, so nothing needs cutting up:
+    ``distribute_datasets_from_function`` builds this pipeline once on every
+    worker and hands each of the worker's replicas one batch per step. Every
+    worker must take the same number of steps, since they all-reduce their
+    gradients at each one: ``steps_per_epoch`` is fixed for all of them.
+    ``ids`` are the examples' positions in the whole data set, so a worker can
+    tell which ones it trained on.
 
     Example:
-        >>> dist = make_distributed_dataset(strategy, x, y, batch_size_per_replica=32, seed=42)
-        >>> ids, x_batch, y_batch = next(iter(dist))
+        >>> dist = make_distributed_dataset(strategy, ids, x, y, batch_size_per_replica=32,
+        ...                                 steps_per_epoch=62, seed=42)
+        >>> ids_batch, x_batch, y_batch = next(iter(dist))
     """
     import tensorflow as tf
 
-    global_batch = batch_size_per_replica * strategy.num_replicas_in_sync
-    ids = np.arange(len(x), dtype=np.int64)
-    # Every worker builds this same pipeline with the same shuffle seed, so
-    # the workers' shards never overlap and together cover every example.
-    dataset = (tf.data.Dataset.from_tensor_slices((ids, x, y))
-               .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-               .batch(global_batch, drop_remainder=True))
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return strategy.experimental_distribute_dataset(dataset.with_options(options))
+    def shard_pipeline(context: tf.distribute.InputContext) -> tf.data.Dataset:
+        batches = steps_per_epoch * context.num_replicas_in_sync // context.num_input_pipelines
+        return (tf.data.Dataset.from_tensor_slices((ids, x, y))
+                .shuffle(len(x), seed=seed + context.input_pipeline_id, reshuffle_each_iteration=True)
+                .batch(batch_size_per_replica, drop_remainder=True)
+                .take(batches))
+
+    return strategy.distribute_datasets_from_function(shard_pipeline)
 
 
 def _checksum(weights: Sequence[np.ndarray]) -> str:
@@ -565,10 +595,11 @@ def train_worker(folder: Path, index: int) -> dict[str, Any]:
     import keras
 
     keras.utils.set_random_seed(job["seed"])
-    with np.load(folder / DATA_FILE) as saved:
-        x, y = saved["x"], saved["y"]
-    dist_dataset = make_distributed_dataset(strategy, x, y, batch_size_per_replica=job["batch_size_per_worker"],
-                                            seed=job["seed"])
+    with np.load(folder / DATA_FILE.format(index=index)) as saved:  # this worker's shard only
+        ids, x, y = saved["ids"], saved["x"], saved["y"]
+    dist_dataset = make_distributed_dataset(strategy, ids, x, y,
+                                            batch_size_per_replica=job["batch_size_per_worker"],
+                                            steps_per_epoch=job["steps_per_epoch"], seed=job["seed"])
     with strategy.scope():  # variables made here are mirrored on every worker
         model = keras.Sequential([
             keras.Input(shape=x.shape[1:]),
