@@ -192,3 +192,29 @@ def test_setup_device_turns_tf32_off_and_asks_for_memory_growth():
 def test_the_gpu_install_hint_fits_the_system(system, words):
     assert words in env.gpu_install_hint(system)
     assert words in env.no_gpu_message({"is_cuda_build": False}, system)
+
+
+def test_process_tree_memory_counts_children_once_each(tmp_path):
+    # A child that holds 100 MiB: the tree's summed PSS grows by about that much,
+    # and shared pages are split, so the sum stays below the summed RSS.
+    import psutil
+
+    before = env.process_tree_memory(os.getpid())
+    ready = tmp_path / "ready"
+    child = subprocess.Popen([sys.executable, "-c",
+                              f"b = b'x' * (100 * 1024**2); open({str(ready)!r}, 'w'); "
+                              "import time; time.sleep(30)"])
+    try:
+        import time
+
+        deadline = time.monotonic() + 20
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        during = env.process_tree_memory(os.getpid())
+        rss = sum(p.memory_info().rss for p in [psutil.Process(), *psutil.Process().children(recursive=True)])
+    finally:
+        child.kill()
+        child.wait()
+    assert during - before >= 90 * 1024**2
+    assert during <= rss
+    assert env.process_tree_memory(child.pid) is None  # gone

@@ -38,7 +38,7 @@ from typing import Callable, Sequence
 
 from tfcourse import data
 from tfcourse._validation import check_choice, expected
-from tfcourse.env import gpu_install_hint, installed_distribution
+from tfcourse.env import gpu_install_hint, installed_distribution, process_tree_memory
 
 __all__ = [  # noqa: RUF022 (results, then functions)
     "Check",
@@ -787,10 +787,9 @@ def _resolve_lesson(text: str, folder: Path | None) -> Path:
 
 
 class _PeakMemory:
-    """The kernel's peak resident memory, sampled in a thread.
+    """The peak memory of the kernel and every process it started, sampled in a thread.
 
-    On Linux the kernel process's own high-water mark (VmHWM) is read too, so a
-    spike between two samples is not missed.
+    Counted as a container counts it: summed PSS (see ``env.process_tree_memory``).
     """
 
     def __init__(self) -> None:
@@ -809,28 +808,9 @@ class _PeakMemory:
     def sample(self) -> None:
         if self._pid is None:
             return
-        values = []
-        try:
-            for line in Path(f"/proc/{self._pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    values.append(int(line.split()[1]) * 1024)
-        except (OSError, ValueError, IndexError):
-            pass
-        try:
-            import psutil
-
-            process = psutil.Process(self._pid)
-            rss = process.memory_info().rss
-            for child in process.children(recursive=True):
-                try:
-                    rss += child.memory_info().rss
-                except psutil.Error:
-                    pass
-            values.append(rss)
-        except Exception:  # psutil missing, or the kernel just exited
-            pass
-        if values:
-            self.peak = max(self.peak or 0, *values)
+        used = process_tree_memory(self._pid)
+        if used is not None:
+            self.peak = max(self.peak or 0, used)
 
     def _loop(self) -> None:
         while not self._stop.wait(MEMORY_SAMPLE_EVERY_S):
@@ -963,7 +943,7 @@ def _run_one(
         html = None
     failed_source = "" if failed_cell is None else _first_line(notebook.cells[failed_cell].source)
     where = f"cell {failed_cell} ({failed_source!r})" if failed_cell is not None else "start-up"
-    log(f"  {status} in {seconds:.1f} s, kernel peak memory {_format_memory(memory.peak)}"
+    log(f"  {status} in {seconds:.1f} s, peak memory {_format_memory(memory.peak)} (kernel and its processes, summed PSS)"
         + (f": {where}: {error}" if status != "ok" else ""))
     return LessonRun(path, status, seconds, memory.peak, executed, html, failed_cell,
                      failed_source, error)
@@ -1053,7 +1033,7 @@ def _run(args: argparse.Namespace, log: Log) -> int:
     runs = run_lessons(args.lessons, output_dir=args.output, timeout=args.timeout,
                        keep_going=args.keep_going, log=log)
     log("")
-    log(_table(("lesson", "status", "time", "peak memory"),
+    log(_table(("lesson", "status", "time", "peak memory (summed PSS)"),
                [(r.lesson.name, r.status, f"{r.seconds:.1f} s", _format_memory(r.peak_memory_bytes))
                 for r in runs]))
     for run in runs:
@@ -1123,8 +1103,8 @@ def _build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         "run", help="execute lessons headless (the instructor's dress rehearsal)",
         description="Execute lessons in order, each in a fresh kernel started in the "
                     "lessons folder; write executed copies and HTML pages; print a summary "
-                    "with wall time and the kernel's peak memory. Exit status 1 if a "
-                    "lesson fails.",
+                    "with wall time and peak memory (the kernel and its processes, summed "
+                    "PSS). Exit status 1 if a lesson fails.",
     )
     run.add_argument("lessons", nargs="*", metavar="LESSON",
                      help="a lesson number (3), file name or path (default: every lesson)")
@@ -1137,6 +1117,10 @@ def _build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     run.add_argument("--keep-going", action="store_true",
                      help="run every cell even after an error (the lesson still fails)")
     run.set_defaults(handler=_run, subparser=run)
+
+    from tfcourse import site  # the course website (imports no Sphinx until it builds)
+
+    site.add_subcommand(commands)
     return parser
 
 

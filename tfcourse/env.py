@@ -359,6 +359,33 @@ def _data_rows() -> list[tuple[str, str]]:
     return rows
 
 
+def process_tree_memory(pid: int) -> int | None:
+    """Memory used by process ``pid`` and all its descendants, in bytes, as a container counts it.
+
+    The sum of each process's PSS (proportional set size: shared pages split
+    among the processes that share them) where the system reports it (Linux),
+    else of their RSS. Summed RSS counts TensorFlow's shared libraries once
+    per process: three processes of lesson 11 read 2.27 GiB summed RSS but
+    1.50 GiB summed PSS, and a container's limit (Binder's 2 GB) is closer to
+    PSS. None when psutil is missing or the process is gone.
+    """
+    try:
+        import psutil
+
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except Exception:  # psutil missing, or the process just exited
+        return None
+    total = 0
+    for process in processes:
+        try:
+            info = process.memory_full_info()
+            total += getattr(info, "pss", info.rss)
+        except psutil.Error:
+            continue  # a child that just ended counts for nothing
+    return total
+
+
 def _memory_rows() -> list[tuple[str, str]]:
     try:
         import psutil
