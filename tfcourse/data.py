@@ -134,6 +134,20 @@ _OFFICIAL_IDX_SHA256: dict[str, dict[str, str]] = {
     },
 }
 
+# SHA-256 of the official MNIST .gz files as published (TensorFlow Datasets'
+# checksums for the files Yann LeCun's page and its mirrors serve). The
+# training files' decompressed digests are not published anywhere we could
+# check, so a training file with the official count must be the original .gz,
+# byte for byte; the test files are also accepted re-compressed (above).
+_OFFICIAL_GZ_SHA256: dict[str, dict[str, str]] = {
+    "mnist": {
+        "train_images": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+        "train_labels": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+        "test_images": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+        "test_labels": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    },
+}
+
 _IMAGES_MAGIC = 2051  # 0x0803: unsigned bytes, 3 dimensions
 _LABELS_MAGIC = 2049  # 0x0801: unsigned bytes, 1 dimension
 _SIDE = 28
@@ -667,6 +681,60 @@ def _official_digest(spec: _Spec, role: str, count: int) -> str | None:
     return _OFFICIAL_IDX_SHA256[spec.name].get(role)
 
 
+def _official_count(role: str, count: int) -> bool:
+    return count == _OFFICIAL_COUNTS[role.split("_")[0]]
+
+
+def _stored_size(path: Path, promised: int) -> int | None:
+    """The file's size once decompressed, or None when gzip will report the damage itself.
+
+    A gzip file's trailer holds its size modulo 2**32: when that agrees with
+    ``promised`` the file is taken at its word (the read checks the bytes
+    anyway); otherwise the file is decompressed once, counting, without keeping
+    anything (a file made of several gzip members has only the last one's size
+    in its trailer).
+    """
+    size = path.stat().st_size
+    if not path.name.endswith(".gz"):
+        return size
+    if size < 18:  # smaller than any gzip file
+        return None
+    with open(path, "rb") as raw:
+        raw.seek(-4, os.SEEK_END)
+        if int.from_bytes(raw.read(4), "little") == promised % 2**32:
+            return promised
+    total = 0
+    try:
+        with gzip.open(path, "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                total += len(block)
+    except (OSError, EOFError, zlib.error):
+        return None  # the read reports it, with the reason
+    return total
+
+
+def _check_official_gz(path: Path, spec: _Spec, role: str, fix: str) -> None:
+    """A file with the official count whose decompressed digest is unknown: the .gz must match."""
+    official = _OFFICIAL_GZ_SHA256.get(spec.name, {}).get(role)
+    if official is None:
+        return
+    name = f"{IDX_NAMES[role]}.gz"
+    if not path.name.endswith(".gz"):
+        raise CorruptDataError(
+            f"{path} claims to be the official {spec.title} file (it has the official item "
+            f"count) but is not compressed, so it cannot be checked against the official "
+            f"{name}. Fix: use the original {name} as downloaded, or Keras's "
+            f"{KERAS_MNIST_NPZ}."
+        )
+    digest = _file_digest(path)
+    if digest != official:
+        raise CorruptDataError(
+            f"{path} is not the official {spec.title} file: it has the official name and item "
+            f"count, but its SHA-256 is {digest} and the official {name}'s is {official} "
+            f"(a changed or re-compressed copy). {fix}"
+        )
+
+
 def _idx_digest(path: Path, role: str) -> str:
     """SHA-256 of a labels or images file's decompressed bytes (cached)."""
     key = _stat_key(path)
@@ -709,7 +777,24 @@ def _read_idx(
                     raise _corrupt(
                         path, f"its images are {rows}x{cols} pixels, expected {_SIDE}x{_SIDE}", fix
                     )
+            kind = "images" if is_images else "labels"
+            item_bytes = _SIDE * _SIDE if is_images else 1
+            if count == 0:
+                raise _corrupt(path, f"its header says it holds 0 {kind}", fix)
+            promised = len(header) + count * item_bytes
+            stored = _stored_size(path, promised)
+            if stored is not None and stored != promised:
+                # Checked before anything is allocated: a header that lies about its
+                # count must not ask for terabytes.
+                raise _corrupt(
+                    path,
+                    f"its header promises {count:,} {kind} ({promised:,} bytes with the header) "
+                    f"but the file holds {stored:,} bytes{' once decompressed' if path.name.endswith('.gz') else ''}",
+                    fix,
+                )
             official = _official_digest(spec, role, count) if spec is not None else None
+            if official is None and spec is not None and _official_count(role, count):
+                _check_official_gz(path, spec, role, fix)
             hasher = None
             if (official is not None or want_digest) and key not in _digest_cache:
                 hasher = hashlib.sha256(header)
@@ -811,6 +896,8 @@ def _read_npz(path: Path, fix: str):
                 f"x_{part} has {len(images):,} images but y_{part} {len(labels):,} labels",
                 fix,
             )
+        if len(images) == 0:
+            raise _corrupt(path, f"x_{part} holds 0 images", fix)
         if labels.size and (labels.min() < 0 or labels.max() >= _NUM_CLASSES):
             raise _corrupt(path, f"y_{part} has labels outside 0-{_NUM_CLASSES - 1}", fix)
         arrays[f"y_{part}"] = labels.astype(np.uint8, copy=False)
