@@ -157,3 +157,59 @@ def test_questions_state_the_sizes_the_checkers_use():
     assert "Dense(64)" in get_exercise("04.1").question
     assert "784-256-128-10" in get_exercise("04.2").question
     assert "39,760" in get_exercise("04.3").question
+
+
+# --- hints in steps -----------------------------------------------------------------
+
+
+def _right_answers() -> dict[str, tuple[str, ...]]:
+    """What each right answer looks like in text, from Keras's own counts: no hint may hold it."""
+    from tfcourse.exercises.lesson_04 import TARGET_04_3
+
+    dense = layers.Dense(64)
+    dense.build((None, 28 * 28))
+    deeper = _keras_mlp([784, 256, 128, 10]).count_params()
+    hidden = next(h for h in range(1, 80) if _seed_like(h).count_params() == TARGET_04_3)
+    return {
+        "04.1": (str(dense.count_params()), f"{dense.count_params():,}"),
+        "04.2": (str(deeper), f"{deeper:,}"),
+        "04.3": (f" {hidden} ", f"({hidden}", f"Dense({hidden}"),
+    }
+
+
+@pytest.mark.parametrize("exercise_id", ["04.1", "04.2", "04.3"])
+def test_hints_come_in_steps_and_never_give_the_answer(exercise_id):
+    from tfcourse.exercises import get_exercise
+
+    ex = get_exercise(exercise_id)
+    assert len(ex.hints) >= 2 and len(set(ex.hints)) == len(ex.hints), ex.hints
+    assert ex.hint == ex.hints[0]
+    text = " ".join(ex.hints)
+    for giveaway in _right_answers()[exercise_id] + ("answer =", "tfc.check", "divmod"):
+        assert giveaway not in text, (giveaway, text)
+
+
+def test_each_wrong_answer_earns_the_next_hint_then_the_solution_pointer(monkeypatch):
+    from collections import Counter
+
+    from tfcourse.exercises import _core, get_exercise
+
+    monkeypatch.setattr(_core, "_ATTEMPTS", Counter())  # a fresh kernel: no earlier attempts
+    hints = get_exercise("04.1").hints
+    first, second, third = (exercises.check("04.1", wrong) for wrong in (1, 2, 3))
+    assert (first.hint_step, second.hint_step, third.hint_step) == (1, 2, len(hints))
+    assert first.hint == hints[0] and second.hint == hints[1]
+    assert f"Hint 1 of {len(hints)}" in first.to_text()
+    assert _core.SOLUTION_POINTER not in first.to_text()
+    assert _core.SOLUTION_POINTER in third.to_text()
+
+
+def test_04_3_the_articles_model_as_written_is_not_built_until_it_sees_an_image():
+    # The article's code: Sequential() empty, then add Flatten() with no input shape.
+    article = keras.Sequential()
+    article.add(layers.Flatten())
+    article.add(layers.Dense(50, activation="relu"))
+    article.add(layers.Dense(10, activation="softmax"))
+    assert "keras.Input(shape=(28, 28))" in _not_yet("04.3", article)
+    article(np.zeros((1, 28, 28), dtype="float32"))  # built by its first batch, as in the lesson
+    assert exercises.check("04.3", article).passed

@@ -71,7 +71,11 @@ def _whole_number(answer: Any) -> tuple[int | None, str | None]:
     "04.1",
     question=f"How many parameters does Dense({UNITS_04_1}) have when its input is a "
     f"flattened {IMAGE_SHAPE[0]}×{IMAGE_SHAPE[1]} image?",
-    hint="Each unit has one weight per input value, plus one bias of its own.",
+    hints=(
+        "Each unit has one weight per input value, plus one bias of its own.",
+        "A Dense layer with n inputs and u units holds n×u + u numbers; its input "
+        "is the flattened image, 28×28 values.",
+    ),
 )
 def _dense_64(answer: Any) -> str | None:
     value, problem = _whole_number(answer)
@@ -97,8 +101,11 @@ def _dense_64(answer: Any) -> str | None:
     question="How many parameters in total does a "
     + "-".join(str(size) for size in SIZES_04_2)
     + " MLP have (784 inputs, Dense(256), Dense(128), Dense(10), each with biases)?",
-    hint="Add up inputs×units + units for each of the three Dense layers; "
-    "each layer's inputs are the previous layer's units.",
+    hints=(
+        "Count each Dense layer on its own, then add the three counts. Only the "
+        "first layer sees the pixels: each later layer's inputs are the previous layer's units.",
+        "Use inputs×units + units per layer, for the pairs 784→256, 256→128 and 128→10.",
+    ),
 )
 def _deeper_mlp(answer: Any) -> str | None:
     value, problem = _whole_number(answer)
@@ -128,8 +135,13 @@ def _deeper_mlp(answer: Any) -> str | None:
     question=f"Build a keras.Sequential model like the seed model (Input of shape (28, 28), "
     f"Flatten, one Dense hidden layer with relu, Dense({CLASSES}) with softmax) that has "
     f"exactly {TARGET_04_3:,} parameters.",
-    hint="Write the total as a formula in the hidden size h: h×(784 + 1) + 10×h + 10. "
-    f"Solve it for {TARGET_04_3:,}.",
+    hints=(
+        "Write the model's total as a formula in the hidden size h, set it equal to "
+        "the budget, and solve for h.",
+        "Section 5 of the lesson: each hidden unit brings 784 weights, 1 bias and 10 "
+        "outgoing weights, so total = 795·h + 10. Solve it, then build the model "
+        "with Dense(h, activation='relu').",
+    ),
 )
 def _model_with_budget(answer: Any) -> str | None:
     problem = keras_model_problem(answer, named="keras.Sequential", sequential=True)
