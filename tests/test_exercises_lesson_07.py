@@ -148,3 +148,46 @@ def test_07_3_the_count_comes_from_the_formula_not_from_a_stored_number():
             stack += [layers.Conv2D(count, 3), layers.MaxPooling2D()]
         model = keras.Sequential(stack + [layers.Flatten(), layers.Dense(10)])
         assert cnn_parameters(image_shape, filters) == model.count_params()
+
+
+# --- hints in steps -----------------------------------------------------------------
+
+
+def _right_answers() -> dict[str, tuple[str, ...]]:
+    """What each right answer looks like in text, from Keras's own counts and shapes."""
+    conv = layers.Conv2D(64, 5)
+    conv.build((None, 13, 13, 32))
+    shape = keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(8, 5),
+                              layers.MaxPooling2D()]).output_shape[1:]
+    cnn_count = _cnn().count_params()
+    return {
+        "07.1": (str(conv.count_params()), f"{conv.count_params():,}"),
+        "07.2": (str(shape), str(list(shape)), f" {shape[0]} ", f"{shape[0]}×{shape[1]}"),
+        "07.3": (str(cnn_count), f"{cnn_count:,}", "keras.Sequential(["),
+    }
+
+
+@pytest.mark.parametrize("exercise_id", ["07.1", "07.2", "07.3"])
+def test_hints_come_in_steps_and_never_give_the_answer(exercise_id):
+    from tfcourse.exercises import get_exercise
+
+    ex = get_exercise(exercise_id)
+    assert len(ex.hints) >= 2 and len(set(ex.hints)) == len(ex.hints), ex.hints
+    assert ex.hint == ex.hints[0]
+    text = " ".join(ex.hints)
+    for giveaway in _right_answers()[exercise_id] + ("answer =", "tfc.check"):
+        assert giveaway not in text, (giveaway, text)
+
+
+def test_each_wrong_answer_earns_the_next_hint_then_the_solution_pointer(monkeypatch):
+    from collections import Counter
+
+    from tfcourse.exercises import _core, get_exercise
+
+    monkeypatch.setattr(_core, "_ATTEMPTS", Counter())  # a fresh kernel: no earlier attempts
+    hints = get_exercise("07.2").hints
+    first, second, third = (exercises.check("07.2", wrong) for wrong in ((1, 1, 1), (2, 2, 2), (3, 3, 3)))
+    assert (first.hint_step, second.hint_step, third.hint_step) == (1, 2, len(hints))
+    assert first.hint == hints[0] and second.hint == hints[1]
+    assert _core.SOLUTION_POINTER not in first.to_text()
+    assert _core.SOLUTION_POINTER in third.to_text()

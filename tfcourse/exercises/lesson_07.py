@@ -140,8 +140,13 @@ def _shape(answer: Any) -> tuple[tuple | None, str | None]:
     question=f"A Conv2D({FILTERS_07_1}, kernel_size={KERNEL_07_1}) layer receives feature maps of "
     f"{FEATURE_MAP_SIDE_07_1}×{FEATURE_MAP_SIDE_07_1}×{IN_CHANNELS_07_1} (height × width × channels). "
     "How many parameters does it have?",
-    hint="Each filter is a kernel_size × kernel_size block over every input channel, plus one "
-    "bias; the image's height and width do not enter the count.",
+    hints=(
+        "Each filter is a small block of weights that spans every input channel, plus "
+        "one bias; the same weights serve every position, so the maps' height and "
+        "width do not enter the count.",
+        "Section 4's formula: kernel height × kernel width × input channels × filters "
+        "+ filters.",
+    ),
 )
 def _bigger_convolution(answer: Any) -> str | None:
     value, problem = read_parameter_count(answer)
@@ -179,8 +184,12 @@ def _bigger_convolution(answer: Any) -> str | None:
     question=f"A {MNIST_IMAGE[0]}×{MNIST_IMAGE[1]}×{MNIST_IMAGE[2]} image goes through "
     f"Conv2D({FILTERS_07_2}, kernel_size={KERNEL_07_2}) (default padding) and then "
     "MaxPooling2D() (2×2). What is the output shape for one image, as (height, width, channels)?",
-    hint="An unpadded k×k kernel fits n − k + 1 times along a side of n pixels; 2×2 pooling "
-    "halves each side, rounding down; the channels are the filters.",
+    hints=(
+        "Follow one side of the image, first through the convolution, then through "
+        "the pooling; at the end there is one channel per filter.",
+        "An unpadded k×k kernel fits n − k + 1 times along a side of n pixels; 2×2 "
+        "pooling halves each side, rounding down (// 2).",
+    ),
 )
 def _conv_pool_shape(answer: Any) -> str | None:
     shape, problem = _shape(answer)
@@ -282,8 +291,12 @@ def small_cnn_problem(
     f"Conv2D({LESSON_FILTERS[1]}, {LESSON_KERNEL}), MaxPooling2D, Flatten, Dense({CLASSES}, softmax)) "
     f"with Dropout({DROPOUT_RATE_07_3}) between Flatten and the output layer. The answer is the "
     "model (no need to compile or train it).",
-    hint="Copy the lesson's keras.Sequential list and insert keras.layers.Dropout(0.5) after "
-    "Flatten. Predict its parameter count before you build it.",
+    hints=(
+        "Start from the layers of the lesson's small_cnn and add one layer between "
+        "Flatten and the output. Dropout learns nothing: predict the count first.",
+        "keras.layers.Dropout(0.5) goes right after keras.layers.Flatten(); then "
+        "answer.count_params() should equal cnn.count_params().",
+    ),
 )
 def _cnn_with_dropout(answer: Any) -> str | None:
     return small_cnn_problem(answer, MNIST_IMAGE, dropout_rate=DROPOUT_RATE_07_3)
