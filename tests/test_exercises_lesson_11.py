@@ -24,9 +24,29 @@ def test_each_exercise_waits_for_an_answer(exercise_id):
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
-def test_the_question_and_hint_are_there(exercise_id):
+def test_the_question_and_hints_in_steps_are_there(exercise_id):
     ex = exercises.get_exercise(exercise_id)
-    assert ex.question and ex.hint
+    assert ex.question
+    assert len(ex.hints) >= 2 and len(set(ex.hints)) == len(ex.hints)
+    assert ex.hint == ex.hints[0]
+
+
+def test_hints_never_hold_the_solutions_code_or_answer():
+    hints = " ".join(h for i in IDS for h in exercises.get_exercise(i).hints)
+    for code in ("answer =", "256", "return ", "/ global_batch_size", '"index": 2', "index=2",
+                 "10.0.0.3:2222"):
+        assert code not in hints
+
+
+def test_each_wrong_answer_earns_the_next_hint_step_then_the_solution_pointer():
+    from tfcourse.exercises._core import SOLUTION_POINTER, _ATTEMPTS
+
+    _ATTEMPTS.pop("11.1", None)
+    hints = exercises.get_exercise("11.1").hints
+    first, second, third = (exercises.check("11.1", 32) for _ in range(3))
+    assert first.hint == hints[0] and SOLUTION_POINTER not in first.to_text()
+    assert second.hint == hints[1] and SOLUTION_POINTER in second.to_text()
+    assert third.hint == hints[-1]  # the steps stop at the last one
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
@@ -151,3 +171,11 @@ def _changed(**changes):
 )
 def test_11_3_typical_slips(answer, phrase):
     assert phrase in _not_yet("11.3", answer, phrase)
+
+
+@pytest.mark.parametrize("answer", [_changed(task__index=3), _changed(task__index=0),
+                                    _changed(cluster__worker=["10.0.0.1:2222"])])
+def test_11_3_feedback_never_gives_the_right_index_or_cluster(answer):
+    message = _not_yet("11.3", answer)
+    assert "worker 2" not in message and "index=2" not in message
+    assert "10.0.0.3:2222" not in message

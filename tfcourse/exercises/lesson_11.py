@@ -30,8 +30,12 @@ PER_REPLICA_11_1 = 32
     question=f"A job runs MultiWorkerMirroredStrategy on {MACHINES_11_1} machines with "
     f"{GPUS_PER_MACHINE_11_1} GPUs each, one replica per GPU, and {PER_REPLICA_11_1} examples per "
     "replica in every step. How many examples make one step's global batch? Give a whole number.",
-    hint="Count the replicas in sync over the whole cluster (every GPU of every machine), "
-    "then multiply by the examples each replica gets.",
+    hints=(
+        "The global batch is what ALL replicas consume together in one step, and every GPU of "
+        "every machine holds a replica.",
+        "replicas in sync = machines × GPUs per machine; global batch = replicas in sync × "
+        "examples per replica (section 3's table).",
+    ),
 )
 def _global_batch(answer: Any) -> str | None:
     value, problem = whole_number(answer, what="a batch size", why="a batch holds whole examples.")
@@ -66,9 +70,13 @@ _CASES_11_2 = (
     question="Write replica_loss(per_example_losses, global_batch_size): the loss one replica "
     "differentiates, so that adding up every replica's gradient gives the gradient of the mean "
     "loss over the global batch. The answer is the function itself.",
-    hint="Add up this replica's per-example losses and divide by the GLOBAL batch size, "
-    "not by this replica's own number of examples: tf.reduce_sum(...) / global_batch_size "
-    "(tf.nn.compute_average_loss does exactly this).",
+    hints=(
+        "The all-reduce ADDS UP the replicas' gradients, so the replicas' losses must add up to "
+        "the mean over the whole global batch, not each be a mean of its own.",
+        "Add up this replica's per-example losses with tf.reduce_sum, then divide by "
+        "global_batch_size rather than by this replica's own number of examples "
+        "(section 4's compute_average_loss does the same).",
+    ),
 )
 def _replica_loss(answer: Any) -> str | None:
     problem = function_problem(answer, name="replica_loss")
@@ -111,8 +119,12 @@ MACHINE_11_3 = 3  # counted from 1 in the question, as people count machines
     question=f"A cluster has three worker machines, at {', '.join(ADDRESSES_11_3)} (in this order). "
     f"Write the TF_CONFIG of machine number {MACHINE_11_3}, the one at "
     f"{ADDRESSES_11_3[MACHINE_11_3 - 1]}, as a Python dict (or its JSON text).",
-    hint='Two keys: "cluster", the same on every machine ({"worker": [all three addresses in '
-    'order]}), and "task", this machine\'s own: {"type": "worker", "index": ...}, counting from 0.',
+    hints=(
+        'TF_CONFIG has two parts: "cluster", which describes the whole cluster and is the same on '
+        'every machine, and "task", which says which machine this one is.',
+        '"cluster" maps "worker" to the list of all addresses in the given order; "task" has a '
+        '"type" ("worker") and an "index": this machine\'s position in that list, counted from 0.',
+    ),
 )
 def _tf_config(answer: Any) -> str | None:
     from tfcourse.distributed import make_tf_config
@@ -140,8 +152,8 @@ def _tf_config(answer: Any) -> str | None:
         if isinstance(workers, (list, tuple)) and list(workers) == [ADDRESSES_11_3[MACHINE_11_3 - 1]]:
             return ('"cluster" describes the whole cluster, the same on every machine: all three '
                     "addresses, not only this machine's.")
-        return (f'"cluster" should be {{"worker": {list(ADDRESSES_11_3)}}}: '
-                "every worker's address, the same on every machine.")
+        return ('"cluster" should map "worker" to a list of every worker\'s address, in the '
+                "order given, the same on every machine.")
     if not isinstance(task, dict):
         return type_problem('"task" as a dict like {"type": "worker", "index": 0}', task)
     if task.get("type") != "worker":
@@ -149,6 +161,7 @@ def _tf_config(answer: Any) -> str | None:
                 f'jobs); yours says {task.get("type")!r}.')
     index = task.get("index")
     if index == MACHINE_11_3:
-        return f"Indexes count from 0: machine number {MACHINE_11_3} is worker {MACHINE_11_3 - 1}."
+        return (f"Indexes count from 0 (the first machine is worker 0), so machine number "
+                f"{MACHINE_11_3} is not worker {MACHINE_11_3}.")
     return (f'"task" should say which worker this machine is: its position in the "worker" list, '
             f"counted from 0; yours says index={index!r}.")
