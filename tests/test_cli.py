@@ -159,7 +159,7 @@ def test_main_checks_its_own_arguments():
 
 def test_console_script_points_at_main():
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts == {"tfcourse": "tfcourse.cli:main"}
+    assert scripts["tfcourse"] == "tfcourse.cli:main"
     installed = [ep for ep in metadata.entry_points(group="console_scripts")
                  if ep.name == "tfcourse"]
     if not installed:

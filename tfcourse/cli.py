@@ -404,10 +404,17 @@ def _data_checks(*, network: bool) -> list[Check]:
                                 str(err)))
             continue
         if source.kind != "download":
+            try:  # read every file: a damaged copy must fail here, not in a lesson
+                data.verify_data(name)
+            except (data.CorruptDataError, data.DataUnavailableError, PermissionError) as err:
+                checks.append(Check(FAIL, f"{title} data", f"{source.kind}: damaged or unreadable",
+                                    str(err)))
+                continue
             status = WARN if source.test_split else PASS
             fix = ("Scores will differ from the published ones; python -m tfcourse fetch-data "
                    "gets the full set." if source.test_split else "")
-            checks.append(Check(status, f"{title} data", f"{source.kind}: {source.detail}", fix))
+            checks.append(Check(status, f"{title} data", f"{source.kind}: {source.detail} (verified)",
+                                fix))
         elif not network:
             checks.append(Check(WARN, f"{title} data",
                                 "not on this machine; the download site was not checked",

@@ -72,6 +72,7 @@ __all__ = [  # noqa: RUF022 (classes, constants, then functions)
     "FASHION_MNIST_CLASSES",
     "MNIST_CLASSES",
     "data_source",
+    "verify_data",
     "load_fashion_mnist",
     "load_mnist",
 ]
@@ -296,6 +297,40 @@ def data_source(
     spec = _spec(name)
     folder = _check_data_dir(data_dir)
     return _plan(spec, folder).source
+
+
+def verify_data(name: str = "mnist", *, data_dir: str | os.PathLike[str] | None = None) -> DataSource:
+    """Read every file :func:`data_source` names and check it; never download.
+
+    Returns the source when all is well. Raises :class:`CorruptDataError` for a
+    damaged, truncated or changed file, ``PermissionError`` (with the file and
+    the fix) for one that cannot be read, and :class:`DataUnavailableError`
+    for a named folder that cannot serve it. A source still to be downloaded is
+    returned as it is: there is nothing to read yet.
+
+    Example:
+        >>> tfc.verify_data("mnist").kind
+        'keras-cache'
+    """
+    spec = _spec(name)
+    plan = _plan(spec, _check_data_dir(data_dir))
+    if plan.source.kind == "download":
+        return plan.source
+    try:
+        if plan.npz is not None:
+            if plan.source.kind == "keras-cache" and _file_digest(plan.npz) != KERAS_MNIST_NPZ_SHA256:
+                raise CorruptDataError(
+                    f"{plan.npz} is not Keras's official {KERAS_MNIST_NPZ} (SHA-256 "
+                    f"{_file_digest(plan.npz)}, official {KERAS_MNIST_NPZ_SHA256}). {plan.fix}")
+            _read_npz(plan.npz, plan.fix)
+        else:
+            _read_idx_pairs(spec, plan)
+    except PermissionError as err:
+        raise PermissionError(
+            f"{err.filename or plan.source.path} cannot be read by this user ({err.strerror}). "
+            f"Fix: make it readable (chmod a+r), or copy it to a folder of yours and point "
+            f"{DATA_DIR_ENV} there.") from err
+    return plan.source
 
 
 # --- argument checks -----------------------------------------------------------

@@ -64,6 +64,7 @@ __all__ = [
     "make_distributed_dataset",
     "make_tf_config",
     "make_train_step",
+    "network_isolation_problem",
     "pick_free_ports",
     "run_local_cluster",
 ]

@@ -237,12 +237,15 @@ def check_placement(tensor_or_variable: Any, expected_type: str | None = None) -
         >>> tfc.check_placement(model.weights[0])
         'CPU'
     """
+    if expected_type is not None and not isinstance(expected_type, str):
+        raise TypeError(expected('"CPU", "GPU", "TPU" or None', "expected_type", expected_type))
+    mode = device_mode()  # a bad $TFCOURSE_DEVICE is an error here too, not ignored
     actual = device_type(tensor_or_variable)
     if expected_type is None:
         import tensorflow as tf
 
         has_gpu = bool(tf.config.list_logical_devices("GPU"))
-        expected_type = "GPU" if has_gpu and device_mode() != "cpu" else "CPU"
+        expected_type = "GPU" if has_gpu and mode != "cpu" else "CPU"
     expected_type = check_choice("expected_type", expected_type.upper(), ("CPU", "GPU", "TPU"))
     if actual != expected_type:
         raise RuntimeError(
@@ -424,8 +427,12 @@ def check_versions(versions: dict[str, str] | None = None) -> str:
     """
     if versions is None:
         versions = {name: package_version(name) for name in MINIMUM_VERSIONS}
-    elif not isinstance(versions, dict):
-        raise TypeError(expected("a dict like {'tensorflow': '2.21.0'}", "versions", versions))
+    elif not isinstance(versions, dict) or not all(
+        isinstance(v, str) for v in versions.values()
+    ):
+        raise TypeError(expected("a dict of version strings like {'tensorflow': '2.21.0'}",
+                                 "versions", versions,
+                                 hint="Write versions as text: '2.21', not 2.21."))
     for name, minimum in MINIMUM_VERSIONS.items():
         found = versions.get(name, "not installed")
         if found == "not installed" or _release(found) < minimum:
