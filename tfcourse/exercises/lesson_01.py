@@ -30,7 +30,7 @@ WHERE_THINGS_LIVE: dict[str, tuple[str, str]] = {
     ),
     "AMD GPU": (
         "AMD GPU",
-        "it is hardware that TensorFlow's ROCm build can run kernels on.",
+        "it is hardware; AMD's ROCm build of TensorFlow runs kernels on it.",
     ),
 }
 
