@@ -5,11 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tfcourse import exercises
-from tfcourse.exercises._core import Exercise, Feedback, run_check
+from tfcourse.exercises._core import _ATTEMPTS, SOLUTION_POINTER, Exercise, Feedback, exercise, run_check
+
+HINTS = ("Six groups of seven.", "Use the * operator.")
 
 
-def _exercise(checker) -> Exercise:
-    return Exercise("99.1", "What is 6 × 7?", "Multiply.", checker)
+def _exercise(checker, exercise_id="99.1") -> Exercise:
+    _ATTEMPTS.pop(exercise_id, None)  # each test starts with no wrong answers
+    return Exercise(exercise_id, "What is 6 × 7?", HINTS, checker)
 
 
 def _is_42(answer):
@@ -21,7 +24,7 @@ def test_feedback_states():
     assert run_check(ex, 42).passed
     wrong = run_check(ex, 41)
     assert wrong.status == "not yet" and not wrong.passed
-    assert "41 is not 6 × 7." in wrong.to_text() and "Hint: Multiply." in wrong.to_text()
+    assert "41 is not 6 × 7." in wrong.to_text() and "Hint 1 of 2: Six groups of seven." in wrong.to_text()
     waiting = run_check(ex, ...)
     assert waiting.status == "unanswered" and "replace the ..." in waiting.to_text()
 
@@ -48,3 +51,19 @@ def test_malformed_ids_are_refused(bad):
 def test_unknown_ids_list_the_known_ones():
     with pytest.raises(ValueError, match=r"an exercise of lesson 98 \(known: none\)"):
         exercises.check("98.1", 1)
+
+
+def test_hints_come_in_steps_and_the_last_points_to_the_solution():
+    ex = _exercise(_is_42, "99.2")
+    first, second, third = (run_check(ex, wrong) for wrong in (41, 40, 39))
+    assert (first.hint_step, second.hint_step, third.hint_step) == (1, 2, 2)
+    assert first.hint == HINTS[0] and SOLUTION_POINTER not in first.to_text()
+    assert second.hint == HINTS[1] and SOLUTION_POINTER in second.to_text()
+    assert "Hint 2 of 2: Use the * operator." in third.to_text()
+    assert run_check(ex, 42).hint == "" and run_check(ex, ...).hint_step == 0
+
+
+@pytest.mark.parametrize("hints", [(), ("only one",), ("same", ""), ["a list", "of two"]])
+def test_an_exercise_needs_at_least_two_hint_steps(hints):
+    with pytest.raises(ValueError, match="at least two sentences"):
+        exercise("99.9", question="?", hints=hints)
