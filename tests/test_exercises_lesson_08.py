@@ -22,6 +22,37 @@ def test_each_exercise_waits_for_an_answer(exercise_id):
     assert_unanswered(exercise_id)
 
 
+# --- hints in steps: the idea first, then the function; never the code ------------
+
+
+@pytest.mark.parametrize(
+    "exercise_id, code_words",
+    [
+        ("08.1", ["np.diag", "sum(axis=1)", "def "]),
+        ("08.2", ["32 * 32", "3072", "128 + 128"]),
+        ("08.3", ["keras.Input", "Conv2D(", "Sequential"]),
+    ],
+)
+def test_the_first_hint_gives_the_idea_without_the_code(exercise_id, code_words):
+    exercise = exercises.get_exercise(exercise_id)
+    assert exercise.hint == exercise.hints[0]
+    assert len(exercise.hints) >= 2 and len(set(exercise.hints)) == len(exercise.hints)
+    for word in code_words:
+        assert word not in exercise.hints[0], (exercise_id, word)
+
+
+@pytest.mark.parametrize("exercise_id, wrong", [("08.1", lambda m: np.diag(m)), ("08.2", 12_345)])
+def test_each_wrong_answer_earns_the_next_hint_then_the_solution_pointer(exercise_id, wrong):
+    from tfcourse.exercises._core import _ATTEMPTS, SOLUTION_POINTER
+
+    _ATTEMPTS[exercise_id] = 0
+    hints = exercises.get_exercise(exercise_id).hints
+    shown = [exercises.check(exercise_id, wrong) for _ in range(len(hints) + 1)]
+    assert [f.hint for f in shown] == [*hints, hints[-1]]
+    assert SOLUTION_POINTER not in shown[0].to_text()
+    assert SOLUTION_POINTER in shown[-1].to_text()
+
+
 @pytest.mark.parametrize("exercise_id", ["08.1", "08.2", "08.3"])
 @pytest.mark.parametrize("answer", ["394634", None, {"a": 1}, True])
 def test_a_wrong_kind_of_answer_gets_feedback_not_a_traceback(exercise_id, answer):

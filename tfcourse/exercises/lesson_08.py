@@ -60,8 +60,11 @@ def _test_matrices() -> list[np.ndarray]:
     "rows = true classes, columns = predicted classes, like ConfusionMatrix.matrix) and returns, "
     "for each class, the share of its images that were predicted right (one number per class). "
     "The answer is the function itself.",
-    hint="The images of class i are row i; the right ones among them sit on the diagonal. "
-    "np.diag(matrix) and matrix.sum(axis=1) do most of the work.",
+    hints=(
+        "The images of class i fill row i of the matrix, and the right answers among them "
+        "sit where row i meets column i: divide that count by the row's total.",
+        "np.diag(matrix) gives the counts on the diagonal; matrix.sum(axis=1) gives the row totals.",
+    ),
 )
 def _recall_per_class(answer: Any) -> str | None:
     if isinstance(answer, bool):
@@ -110,8 +113,11 @@ def _recall_per_class(answer: Any) -> str | None:
     question=f"The seed MLP (Flatten, Dense({HIDDEN_UNITS}, relu), Dense({CLASSES}, softmax)) "
     f"gets colour images of {COLOUR_IMAGE[0]}×{COLOUR_IMAGE[1]}×{COLOUR_IMAGE[2]} "
     "(CIFAR-10's shape). How many parameters does it have?",
-    hint="Flatten makes one value per pixel and per colour channel; then the Dense formula "
-    "inputs×units + units, layer by layer.",
+    hints=(
+        "Flatten turns each image into one long vector, with one value per pixel and per "
+        "colour channel; only the first Dense layer sees that change.",
+        "Dense has inputs × units weights plus units biases: apply it to both layers and add.",
+    ),
 )
 def _mlp_on_colour(answer: Any) -> str | None:
     value, problem = read_parameter_count(answer)
@@ -141,8 +147,12 @@ def _mlp_on_colour(answer: Any) -> str | None:
     question="Build lesson 07's CNN (Conv2D(16, 3), MaxPooling2D, Conv2D(32, 3), MaxPooling2D, "
     f"Flatten, Dense({CLASSES}, softmax)) for {COLOUR_IMAGE[0]}×{COLOUR_IMAGE[1]} colour images "
     f"(shape {COLOUR_IMAGE}). The answer is the model (no need to compile or train it).",
-    hint=f"Only the input changes: keras.Input(shape={COLOUR_IMAGE}); the images already have "
-    "their channel axis, so no Reshape is needed.",
+    hints=(
+        "Only the input changes: the layers stay lesson 07's, but the images are 32×32 and "
+        "already have their channel axis (3 colours).",
+        f"Start the Sequential with keras.Input(shape={COLOUR_IMAGE}); no Reshape layer is needed, "
+        "then the same Conv2D, MaxPooling2D, Flatten and Dense layers as lesson 07's small_cnn.",
+    ),
 )
 def _cnn_on_colour(answer: Any) -> str | None:
     return small_cnn_problem(answer, COLOUR_IMAGE)
