@@ -66,6 +66,11 @@ _EXPORTS: dict[str, str] = {
     "mlp_training_flops": "speed",
     # distributed.py: a local multi-worker cluster for tf.distribute
     "run_local_cluster": "distributed",
+    # board.py: TensorBoard servers that stop with the kernel
+    "use_tensorboard_launcher": "board",
+    "tensorboard_stop_button": "board",
+    "stop_tensorboard": "board",
+    "temporary_log_folder": "board",
     # diagrams.py: pictures drawn for the course
     "plot_architecture": "diagrams",
     # exercises/: self-checking exercises
