@@ -610,7 +610,9 @@ def _umask() -> int:
     return mask
 
 
-def _write_atomically(source: Path, target: Path, *, gzip_it: bool) -> None:
+def _write_atomically(source: Path, target: Path, *, gzip_it: bool,
+                      check: Callable[[Path], None] | None = None) -> None:
+    """Copy ``source`` to ``target`` through a temporary file; ``check`` it before it replaces anything."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
@@ -621,14 +623,49 @@ def _write_atomically(source: Path, target: Path, *, gzip_it: bool) -> None:
             else:
                 shutil.copyfileobj(inp, out, 1 << 20)
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; a cache file is not
+        if check is not None:
+            check(Path(temporary))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
 
 
+def _previous(target: Path) -> Path:
+    return target.with_name(f".{target.name}.previous")
+
+
+def _recover_interrupted_swap(target: Path) -> None:
+    """Put back the previous copy if an import stopped between its two renames."""
+    previous = _previous(target)
+    if previous.is_dir() and not target.exists():
+        os.rename(previous, target)
+    elif previous.is_dir():
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Replace the folder ``target`` with ``staging`` (both in the same folder)."""
+    previous = _previous(target)
+    if target.exists():
+        os.rename(target, previous)
+    try:
+        os.rename(staging, target)
+    except BaseException:
+        if previous.exists() and not target.exists():
+            os.rename(previous, target)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+
+
 def _import(name: str, folder: Path, log: Log) -> FetchResult:
-    """Copy a data set from ``folder`` into Keras's cache after checking every file."""
+    """Copy a data set from ``folder`` into Keras's cache after checking every file.
+
+    The files are checked where they are, copied into a staging folder beside
+    the cache's, checked again there (the source may change or the copy fail),
+    and only then swapped in: an import that fails or is interrupted leaves the
+    previous copy as it was, and no partial file.
+    """
     spec = data._SPECS[name]
     cache = data._keras_datasets_dir()
     try:
@@ -653,40 +690,57 @@ def _import(name: str, folder: Path, log: Log) -> FetchResult:
             data._read_idx_pairs(spec, plan)
     except (data.DataUnavailableError, data.CorruptDataError) as err:
         return FetchResult(name, "failed", None, str(err))
+    except PermissionError as err:
+        return FetchResult(name, "failed", None,
+                           f"{err.filename or folder} cannot be read by this user "
+                           f"({err.strerror}). Fix: make it readable (chmod a+r) or copy the "
+                           "files to a folder of yours, and import from there.")
 
     if plan.npz is not None:
         target = cache / data.KERAS_MNIST_NPZ
-        _write_atomically(plan.npz, target, gzip_it=False)
+
+        def official(copy: Path) -> None:
+            if data._file_digest(copy) != data.KERAS_MNIST_NPZ_SHA256:
+                raise data.CorruptDataError(
+                    f"the copy of {plan.npz} differs from the file checked a moment ago "
+                    "(did it change while it was copied?); nothing was replaced.")
+
+        try:
+            _write_atomically(plan.npz, target, gzip_it=False, check=official)
+        except data.CorruptDataError as err:
+            return FetchResult(name, "failed", None, str(err))
     else:
-        if name == "mnist":
-            cached_npz = cache / data.KERAS_MNIST_NPZ
-            if cached_npz.is_file():
-                if data._file_digest(cached_npz) == data.KERAS_MNIST_NPZ_SHA256:
-                    return FetchResult(name, "already there", cached_npz,
-                                       f"Keras's official {data.KERAS_MNIST_NPZ} is already in "
-                                       "its cache; nothing imported")
-                log(f"{spec.title}: removing {cached_npz}, which is not the official file")
-                cached_npz.unlink()
-            target = cache / data.KERAS_MNIST_IDX_SUBFOLDER
-        else:
-            target = cache / data.FASHION_SUBFOLDER
-        # Old files would mix with the new ones (a test-set-only import, say).
-        for idx_name in data.IDX_NAMES.values():
-            for stale in (target / idx_name, target / f"{idx_name}.gz"):
-                stale.unlink(missing_ok=True)
-        for role, source in plan.idx.items():
-            idx_name = data.IDX_NAMES[role]
-            _write_atomically(source, target / f"{idx_name}.gz",
-                              gzip_it=not source.name.endswith(".gz"))
+        cached_npz = cache / data.KERAS_MNIST_NPZ
+        if name == "mnist" and cached_npz.is_file() and \
+                data._file_digest(cached_npz) == data.KERAS_MNIST_NPZ_SHA256:
+            return FetchResult(name, "already there", cached_npz,
+                               f"Keras's official {data.KERAS_MNIST_NPZ} is already in its "
+                               "cache; nothing imported")
+        target = cache / (data.KERAS_MNIST_IDX_SUBFOLDER if name == "mnist" else data.FASHION_SUBFOLDER)
+        cache.mkdir(parents=True, exist_ok=True)
+        _recover_interrupted_swap(target)
+        staging = Path(tempfile.mkdtemp(dir=cache, prefix=f".{target.name}.staging-"))
+        try:
+            for role, source in plan.idx.items():
+                _write_atomically(source, staging / f"{data.IDX_NAMES[role]}.gz",
+                                  gzip_it=not source.name.endswith(".gz"))
+            os.chmod(staging, 0o777 & ~_umask())
+            data.verify_data(name, data_dir=staging)  # the copy, not the source
+            _swap_in(staging, target)
+        except (data.CorruptDataError, data.DataUnavailableError) as err:
+            return FetchResult(name, "failed", None,
+                               f"the copy does not pass the checks, so nothing was replaced: {err}")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)  # gone already after a swap
+        if name == "mnist" and cached_npz.is_file():
+            # Not the official file (checked above): it would shadow the import,
+            # and Keras would try to download over it.
+            log(f"{spec.title}: removing {cached_npz}, which is not the official file")
+            cached_npz.unlink()
     copied = data._plan_keras(spec)
     if copied.source.path != target:
         return FetchResult(name, "failed", None,
                            f"copied to {target}, but the loader reads {copied.source.path}")
-    try:
-        if copied.npz is None:
-            data._read_idx_pairs(spec, copied)
-    except data.CorruptDataError as err:
-        return FetchResult(name, "failed", None, f"the copy does not pass the checks: {err}")
     detail = f"verified and copied to {target}"
     if copied.source.test_split:
         detail += " (test set only: the lessons train on its first 80%, test on the rest)"

@@ -11,6 +11,7 @@ runs on one pair of axes, to compare models or optimizers (lesson 07).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure, FigureBase
 
-__all__ = ["plot_histories", "plot_history"]
+__all__ = ["NonFiniteHistoryWarning", "plot_histories", "plot_history"]
 
 # Okabe-Ito palette: distinguishable with every common colour-vision deficiency.
 TRAIN_COLOR = "#0072B2"  # blue
@@ -181,8 +182,35 @@ def _finish_epoch_axes(ax: Any, ylabel: str, num_epochs: int) -> None:
     ax.legend()
 
 
+class NonFiniteHistoryWarning(UserWarning):
+    """A metric in a training history is NaN or infinite: those epochs cannot be drawn."""
+
+
+def non_finite_note(name: str, values: Sequence[float]) -> str | None:
+    """A sentence naming the epochs where ``values`` are NaN or infinite, or None.
+
+    Example:
+        >>> non_finite_note("loss", [2.3, float("nan"), float("nan")])
+        'loss is NaN at epochs 2-3 (not drawn): training diverged? Try a smaller learning rate.'
+    """
+    bad = [i + 1 for i, value in enumerate(values) if not math.isfinite(value)]
+    if not bad:
+        return None
+    kinds = sorted({"NaN" if math.isnan(values[i - 1]) else "infinite" for i in bad})
+    where = f"epoch {bad[0]}" if len(bad) == 1 else (
+        f"epochs {bad[0]}-{bad[-1]}" if bad[-1] - bad[0] == len(bad) - 1
+        else "epochs " + ", ".join(map(str, bad)))
+    return (f"{name} is {' or '.join(kinds)} at {where} (not drawn): training diverged? "
+            "Try a smaller learning rate.")
+
+
 def draw_history(fig: FigureBase, curves: Mapping[str, list[float]], names: Sequence[str]) -> None:
-    """Draw one panel per metric into ``fig`` (no checks: callers validated)."""
+    """Draw one panel per metric into ``fig`` (no checks: callers validated).
+
+    A NaN or infinite value cannot be drawn: the panel says at which epochs,
+    and a :class:`NonFiniteHistoryWarning` is raised, so a diverged run never
+    shows as an empty or shortened curve without a word.
+    """
     ncols = min(len(names), 3)
     nrows = math.ceil(len(names) / ncols)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
@@ -210,6 +238,13 @@ def draw_history(fig: FigureBase, curves: Mapping[str, list[float]], names: Sequ
         else:
             title = f"{name} ({'training' if has_train else 'validation'})"
         ax.set_title(title)
+        notes = [note for key in (name, _VALIDATION_PREFIX + name) if key in curves
+                 for note in [non_finite_note(key, curves[key])] if note]
+        if notes:
+            warnings.warn(" ".join(notes), NonFiniteHistoryWarning, stacklevel=3)
+            ax.text(0.5, 0.5, "\n".join(notes), transform=ax.transAxes, ha="center", va="center",
+                    wrap=True, fontsize="small", color="#D55E00",
+                    bbox={"facecolor": "white", "edgecolor": "#D55E00"})
         _finish_epoch_axes(ax, name, num_epochs)
     for ax in axes[len(names):]:
         ax.remove()

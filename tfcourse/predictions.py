@@ -15,6 +15,7 @@ NumPy only at import; matplotlib comes in when something is drawn.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,12 @@ __all__ = [
     "plot_confusion_matrix",
     "most_confident_mistakes",
     "plot_confident_mistakes",
+    "NonFiniteImageWarning",
 ]
+
+# A confusion matrix bigger than this is not something to look at (and 10**6
+# classes would ask for 7 TiB): a bigger "label" is almost always a mistake.
+MAX_CLASSES = 1000
 
 # Okabe-Ito blue and vermillion: told apart with every common colour-vision
 # deficiency; mistakes also carry a ✗ so colour is never the only cue.
@@ -121,16 +127,31 @@ def _check_below(name: str, labels: np.ndarray, limit: int, what: str) -> None:
         )
 
 
+class NonFiniteImageWarning(UserWarning):
+    """Some images hold NaN or infinite pixels, which draw as blank."""
+
+
 def _as_images(images: Any) -> np.ndarray:
     array = _as_array("images", images)
     if array.ndim == 4 and array.shape[-1] == 1:
         array = array[..., 0]  # (N, H, W, 1) from a Conv model's input
+    if array.ndim == 3 and len(array) == 0:
+        raise ValueError(expected("at least one image", "images", images,
+                                  hint="The array is empty: check the slice or filter that made it."))
     if array.ndim != 3 or 0 in array.shape:
         raise ValueError(
             expected("images of shape (N, height, width) or (N, height, width, 1)", "images", images)
         )
     if array.dtype.kind not in "fiub":
         raise TypeError(expected("numeric images", "images", images))
+    if array.dtype.kind == "f":
+        bad = ~np.isfinite(array).all(axis=(1, 2))
+        if bad.any():
+            warnings.warn(
+                f"{int(bad.sum()):,} of {len(array):,} images hold NaN or infinite pixels (the "
+                f"first: index {int(np.flatnonzero(bad)[0])}); those pixels draw as blank. Was "
+                "something divided by zero, or a model's output plotted by mistake?",
+                NonFiniteImageWarning, stacklevel=3)
     return array
 
 
@@ -354,6 +375,9 @@ class ConfusionMatrix:
         names = _as_class_names(class_names)
         if num_classes is not None:
             num_classes = check_positive_int("num_classes", num_classes)
+            if num_classes > MAX_CLASSES:
+                raise ValueError(expected(f"at most {MAX_CLASSES:,} classes (a matrix to look at)",
+                                          "num_classes", num_classes))
             if names is not None and len(names) != num_classes:
                 raise ValueError(
                     expected(f"{num_classes} class names (num_classes)", "class_names", class_names)
@@ -362,6 +386,10 @@ class ConfusionMatrix:
             num_classes = len(names)
         else:
             num_classes = int(max(true.max(), pred.max())) + 1
+            if num_classes > MAX_CLASSES:
+                raise ValueError(expected(f"labels below {MAX_CLASSES:,} (a matrix to look at)",
+                                          "the largest label", num_classes - 1,
+                                          hint="Pass class numbers, not e.g. pixel values or ids."))
         _check_below("y_true", true, num_classes, "num_classes")
         _check_below("y_pred", pred, num_classes, "num_classes")
         counts = np.bincount(true * num_classes + pred, minlength=num_classes * num_classes)

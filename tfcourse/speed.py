@@ -29,6 +29,8 @@ Example:
 
 from __future__ import annotations
 
+import inspect
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -106,6 +108,20 @@ def matmul_flops_per_second(size: int = 2048, *, repeats: int = 5) -> float:
     return 2 * size**3 / best
 
 
+def _check_takes_two_arguments(train_step: Callable[..., Any]) -> None:
+    """Refuse a step that cannot be called as train_step(x_batch, y_batch), before tracing."""
+    function = getattr(train_step, "python_function", train_step)  # a tf.function's own
+    try:
+        inspect.signature(function).bind(None, None)
+    except TypeError:
+        raise TypeError(expected(
+            "a function train_step(x_batch, y_batch) taking the batch's images and labels",
+            "train_step", f"{getattr(function, '__name__', function)}{inspect.signature(function)}",
+            hint="Add the missing parameter: def train_step(x, y): ...")) from None
+    except ValueError:
+        pass  # a builtin without a signature: let the call tell
+
+
 class EpochLoop:
     """One epoch of a hand-written training step as one compiled call; see :func:`epoch_loop`.
 
@@ -127,6 +143,7 @@ class EpochLoop:
             raise TypeError(
                 expected("a function train_step(x_batch, y_batch) that returns the batch's loss", "train_step", train_step)
             )
+        _check_takes_two_arguments(train_step)
         self.train_step = train_step
         self.batch_size = check_positive_int("batch_size", batch_size)
         if not isinstance(shuffle, bool):
@@ -176,7 +193,15 @@ class EpochLoop:
             outputs = self._one_step(tf.gather(x, last), tf.gather(y, last))
             totals += leftover * np.array([float(v) for v in self._flatten(outputs)])
         self.epochs_run += 1
-        return {name: float(total / num_samples) for name, total in zip(self._names, totals)}
+        logs = {name: float(total / num_samples) for name, total in zip(self._names, totals)}
+        broken = [name for name, value in logs.items() if not math.isfinite(value)]
+        if broken:
+            raise FloatingPointError(
+                f"Epoch {self.epochs_run}: {', '.join(broken)} became {logs[broken[0]]} (NaN or "
+                "infinite). The weights are now unusable: training diverged, or the data holds "
+                "NaN. Fix: check the data (np.isfinite(x).all()), use a smaller learning rate, "
+                "and start again from fresh weights.")
+        return logs
 
     # --- plumbing ------------------------------------------------------------
 

@@ -13,6 +13,7 @@ No Keras import here: layers and models are recognised by what they have
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from tfcourse.curves import new_or_checked_figure
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     from matplotlib.figure import Figure, FigureBase
 
-__all__ = ["plot_unit_weights", "plot_weight_histograms", "plot_unit_across_epochs"]
+__all__ = ["plot_unit_weights", "plot_weight_histograms", "plot_unit_across_epochs", "NonFiniteWeightsWarning"]
 
 # ColorBrewer's diverging red-blue reads for colour-blind viewers; reversed so
 # that positive weights are red (warm = "excites the unit"), negative blue.
@@ -32,6 +33,10 @@ WEIGHT_CMAP = "RdBu_r"
 MAX_DEFAULT_UNITS = 128
 # Okabe-Ito colours for histograms of a layer's weight variables.
 _HISTOGRAM_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+
+
+class NonFiniteWeightsWarning(UserWarning):
+    """Some weights are NaN or infinite: they draw as blank pixels."""
 
 
 def _is_model(obj: Any) -> bool:
@@ -170,7 +175,18 @@ def _draw_image_grid(
     titles: Sequence[str],
     ncols: int,
 ) -> Any:
-    """Draw ``pictures`` in a grid on one symmetric colour scale; return the colorbar."""
+    """Draw ``pictures`` in a grid on one symmetric colour scale; return the colorbar.
+
+    NaN or infinite weights cannot be drawn: a warning names the pictures that
+    hold them, and each such panel's title says so.
+    """
+    broken = [i for i, p in enumerate(pictures) if not np.isfinite(p).all()]
+    if broken:
+        warnings.warn(
+            f"{len(broken)} of {len(pictures)} weight pictures hold NaN or infinite weights "
+            f"(drawn blank there; the first: {titles[broken[0]]!r}). Training diverged? "
+            "Try a smaller learning rate.", NonFiniteWeightsWarning, stacklevel=3)
+        titles = [f"{t} (NaN!)" if i in broken else t for i, t in enumerate(titles)]
     finite = [np.abs(p[np.isfinite(p)]) for p in pictures]
     limit = max((float(f.max()) for f in finite if f.size), default=0.0) or 1.0
     nrows = math.ceil(len(pictures) / ncols)

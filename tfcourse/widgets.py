@@ -35,6 +35,7 @@ from __future__ import annotations
 import html
 import io
 import math
+import warnings
 import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,7 @@ if TYPE_CHECKING:  # pragma: no cover - only for type checkers
 
 __all__ = [
     "DrawDigit",
+    "DrawingWarning",
     "ParameterExplorer",
     "PredictionExplorer",
     "WeightExplorer",
@@ -1098,6 +1100,16 @@ def _to_gray(pixels: Any, invert: bool) -> np.ndarray:
     return values
 
 
+class DrawingWarning(UserWarning):
+    """A drawing that cannot make a good MNIST-style digit (inverted, or a dot)."""
+
+
+# More ink than this share of the canvas is not a digit (forgot invert=True?);
+# an ink box smaller than this many pixels is a dot, not a digit.
+MOSTLY_INK = 0.5
+TINY_DRAWING = 4
+
+
 def preprocess_digit(pixels: Any, *, invert: bool = False) -> np.ndarray:
     """Turn a drawing into a 28×28 MNIST image: the same steps MNIST was made with.
 
@@ -1135,8 +1147,17 @@ def preprocess_digit(pixels: Any, *, invert: bool = False) -> np.ndarray:
     if peak <= 0:
         return result
     ink = gray > INK_THRESHOLD * peak
+    if ink.mean() > MOSTLY_INK:
+        warnings.warn(
+            f"{ink.mean():.0%} of the drawing is ink: a digit is thin strokes on an empty "
+            "background. A dark digit on light paper? Pass invert=True.", DrawingWarning, stacklevel=2)
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     crop = gray[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    if max(crop.shape) < TINY_DRAWING and min(gray.shape) >= MNIST_SIZE:
+        warnings.warn(
+            f"The drawing is only {crop.shape[0]}×{crop.shape[1]} pixels of ink; scaled up to "
+            f"fill {MNIST_BOX}×{MNIST_BOX} it becomes a blob, not a digit. Draw bigger.",
+            DrawingWarning, stacklevel=2)
     scale = MNIST_BOX / max(crop.shape)
     height = max(1, min(MNIST_BOX, round(crop.shape[0] * scale)))
     width = max(1, min(MNIST_BOX, round(crop.shape[1] * scale)))
