@@ -44,6 +44,49 @@ def test_each_exercise_waits_for_an_answer(exercise_id):
     assert_unanswered(exercise_id)
 
 
+# --- hints in steps: the idea first, then the function; never the code ------------
+
+
+@pytest.mark.parametrize(
+    "exercise_id, code_words",
+    [
+        ("09.1", ["count_params", "203", "2 *"]),
+        ("09.2", ["model.save", ".keras", "build_seed_model"]),
+        ("09.3", ["Rescaling", "uint8", "export(", "Sequential"]),
+    ],
+)
+def test_the_first_hint_gives_the_idea_without_the_code(exercise_id, code_words):
+    exercise = exercises.get_exercise(exercise_id)
+    assert exercise.hint == exercise.hints[0]
+    assert len(exercise.hints) >= 2 and len(set(exercise.hints)) == len(exercise.hints)
+    for word in code_words:
+        assert word not in exercise.hints[0], (exercise_id, word)
+
+
+def test_09_3_no_hint_holds_the_whole_solution():
+    # The pieces come one step at a time: the layers, then how to put them together.
+    hints = exercises.get_exercise("09.3").hints
+    assert not any("Rescaling" in hint and "*model.layers" in hint for hint in hints)
+
+
+@pytest.mark.parametrize("exercise_id, wrong", [("09.1", 101_770), ("09.3", "no/such/folder")])
+def test_each_wrong_answer_earns_the_next_hint_then_the_solution_pointer(exercise_id, wrong):
+    from tfcourse.exercises._core import _ATTEMPTS, SOLUTION_POINTER
+
+    _ATTEMPTS[exercise_id] = 0
+    hints = exercises.get_exercise(exercise_id).hints
+    shown = [exercises.check(exercise_id, wrong) for _ in range(len(hints) + 1)]
+    assert [f.hint for f in shown] == [*hints, hints[-1]]
+    assert SOLUTION_POINTER not in shown[0].to_text()
+    assert SOLUTION_POINTER in shown[-1].to_text()
+
+
+def test_09_3_feedback_names_the_mistake_without_the_code(exports):
+    for name in ("float", "no_rescale"):
+        message = _not_yet("09.3", exports / name)
+        assert "keras." not in message and "Rescaling(" not in message, message
+
+
 @pytest.mark.parametrize("exercise_id", IDS)
 @pytest.mark.parametrize("answer", [None, [1, 2], {"a": 1}, True, 3.5])
 def test_a_wrong_kind_of_answer_gets_feedback_not_a_traceback(exercise_id, answer):
@@ -164,7 +207,7 @@ def test_09_3_an_export_that_rescales_raw_bytes_passes(exports):
     "name, words",
     [
         ("float", "uint8"),
-        ("no_rescale", "Rescaling"),
+        ("no_rescale", "divide them by 255"),
         ("model.keras", "writes a folder"),
         ("missing", "no export"),
     ],

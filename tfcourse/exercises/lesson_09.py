@@ -46,9 +46,12 @@ def _seed_params(hidden: int = HIDDEN_UNITS) -> int:
     "Adam keeps, for every trainable weight, two running averages of the same shape "
     "(momentum and velocity). How many numbers do those running averages hold in "
     "the saved .keras file?",
-    hint="One running average has exactly as many numbers as the model has trainable "
-    "parameters; Adam keeps two of them. The iteration counter and the learning rate "
-    "are not running averages.",
+    hints=(
+        "A running average has the shape of the weight it follows, so one running average "
+        "for every weight of the model holds as many numbers as the model has parameters.",
+        "model.count_params() (or the layer formula of lesson 04) counts one copy; Adam keeps "
+        "two. The iteration counter and the learning rate are not running averages.",
+    ),
 )
 def _adam_state_size(answer: Any) -> str | None:
     count, problem = whole_number(answer, what="a count", why="a count of numbers is whole.")
@@ -102,8 +105,12 @@ def _dense_units(model: Any) -> list[int]:
     f"{HIDDEN_UNITS}, compile it, train it for one epoch, and save it so that a later "
     "session can continue training exactly where it stopped. The answer is the path of "
     "the saved file.",
-    hint="model.save(path) with a path ending in .keras keeps the architecture, the "
-    "weights and the optimizer's state; weights-only files and SavedModel exports do not.",
+    hints=(
+        "Continuing later needs three things in the file: the architecture, the weights and "
+        "the optimizer's state. Only one of the lesson's formats keeps all three.",
+        "Build with build_seed_model(64), compile and fit it, then model.save(path) with a path "
+        "ending in .keras (a weights-only file or an export would not do).",
+    ),
 )
 def _saved_to_continue_training(answer: Any) -> str | None:
     path, problem = _path_of(answer)
@@ -194,9 +201,14 @@ def _seed_weights(variables: list[Any]) -> list[np.ndarray] | None:
     question="A phone app will send raw 28×28 images as bytes (uint8, 0-255). Export the "
     "lesson's trained model for serving so that its 'serve' endpoint takes those raw "
     "images and divides by 255 itself. The answer is the export's folder.",
-    hint="Wrap the trained layers in a new model that starts with "
-    "keras.Input(shape=(28, 28), dtype=\"uint8\") and keras.layers.Rescaling(1 / 255), "
-    "then call its export(path).",
+    hints=(
+        "The division by 255 must move from your notebook into the exported model, as a "
+        "layer in front of the trained ones, and the model's input must be declared as bytes.",
+        "keras.Input(shape=(28, 28), dtype=\"uint8\") declares bytes; "
+        "keras.layers.Rescaling(1 / 255) divides inside a model.",
+        "Put those two in a new keras.Sequential, followed by the trained layers "
+        "(*model.layers), and call its export(folder).",
+    ),
 )
 def _exported_for_raw_images(answer: Any) -> str | None:
     path, problem = _path_of(answer)
@@ -224,8 +236,8 @@ def _exported_for_raw_images(answer: Any) -> str | None:
     if tuple(spec.shape[1:]) != IMAGE_SHAPE:
         return f"The endpoint should take 28×28 images; it takes shape {tuple(spec.shape)}."
     if spec.dtype != tf.uint8:
-        return (f"The endpoint takes {spec.dtype.name} values; raw images are uint8. Start "
-                "the exported model with keras.Input(shape=(28, 28), dtype=\"uint8\").")
+        return (f"The endpoint takes {spec.dtype.name} values; raw images are uint8 bytes, "
+                "and the exported model's input must say so.")
     images = _serving_inputs()
     served = np.asarray(loaded.serve(tf.constant(images)))
     if served.shape != (len(images), CLASSES):
@@ -237,6 +249,6 @@ def _exported_for_raw_images(answer: Any) -> str | None:
     if np.allclose(served, scaled, atol=1e-4):
         return None
     if np.allclose(served, _seed_forward(images.astype(np.float64), weights), atol=1e-4):
-        return ("The endpoint feeds the raw 0-255 values to the network; add "
-                "keras.layers.Rescaling(1 / 255) right after the Input.")
+        return ("The endpoint feeds the raw 0-255 values to the network: the exported model "
+                "must divide them by 255 itself, before its first trained layer.")
     return "The endpoint's outputs are not the seed model's predictions on the images divided by 255."
