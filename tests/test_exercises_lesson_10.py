@@ -39,6 +39,49 @@ def test_each_exercise_waits_for_an_answer(exercise_id):
     assert_unanswered(exercise_id)
 
 
+# --- hints in steps: the idea first, then the function; never the code ------------
+
+
+@pytest.mark.parametrize(
+    "exercise_id, code_words",
+    [
+        ("10.1", ["keras.", "dnn_classifier", "from_logits", "[64, 32]"]),
+        ("10.2", ["3000", "3_000", "1.6", "×", "/"]),
+        ("10.3", ["StringLookup", "keras.", "one_hot"]),
+    ],
+)
+def test_the_first_hint_gives_the_idea_without_the_code(exercise_id, code_words):
+    exercise = exercises.get_exercise(exercise_id)
+    assert exercise.hint == exercise.hints[0]
+    assert len(exercise.hints) >= 2 and len(set(exercise.hints)) == len(exercise.hints)
+    for word in code_words:
+        assert word not in exercise.hints[0], (exercise_id, word)
+
+
+@pytest.mark.parametrize("exercise_id, wrong", [("10.2", 3_000), ("10.3", ["red", "green", "yellow"])])
+def test_each_wrong_answer_earns_the_next_hint_then_the_solution_pointer(exercise_id, wrong):
+    from tfcourse.exercises._core import _ATTEMPTS, SOLUTION_POINTER
+
+    _ATTEMPTS[exercise_id] = 0
+    hints = exercises.get_exercise(exercise_id).hints
+    shown = [exercises.check(exercise_id, wrong) for _ in range(len(hints) + 1)]
+    assert [f.hint for f in shown] == [*hints, hints[-1]]
+    assert SOLUTION_POINTER not in shown[0].to_text()
+    assert SOLUTION_POINTER in shown[-1].to_text()
+
+
+@pytest.mark.parametrize(
+    "exercise_id, answer",
+    [
+        ("10.1", lambda: _dnn(loss="sparse_categorical_crossentropy")),
+        ("10.3", lambda: ["red", "green", "yellow"]),
+    ],
+)
+def test_feedback_names_the_mistake_without_giving_the_code(exercise_id, answer):
+    message = _not_yet(exercise_id, answer())
+    assert "keras." not in message and "from_logits=True" not in message, message
+
+
 @pytest.mark.parametrize("exercise_id", IDS)
 @pytest.mark.parametrize("answer", ["1.6", None, [1, 2], {"a": 1}, True])
 def test_a_wrong_kind_of_answer_gets_feedback_not_a_traceback(exercise_id, answer):
@@ -64,7 +107,7 @@ def test_10_1_a_twin_with_logits_or_softmax_passes(model):
 @pytest.mark.parametrize(
     "model, words",
     [
-        (lambda: _dnn(loss="sparse_categorical_crossentropy"), "from_logits=True"),
+        (lambda: _dnn(loss="sparse_categorical_crossentropy"), "its inputs are logits"),
         (lambda: _dnn(output="softmax",
                       loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)), "second time"),
         (lambda: _dnn(loss="categorical_crossentropy"), "one-hot"),

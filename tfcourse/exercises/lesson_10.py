@@ -79,8 +79,8 @@ def _loss_matches_output(model: Any, output_activation: str) -> str | None:
         return ("categorical_crossentropy expects one-hot labels; the digits are integers, "
                 "which sparse_categorical_crossentropy takes.")
     if output_activation == "linear":
-        return ("The last layer outputs logits (no activation), as the Estimator's did, so "
-                "the loss must be told: keras.losses.SparseCategoricalCrossentropy(from_logits=True).")
+        return ("The last layer outputs logits (no activation), as the Estimator's did, but "
+                "the loss expects probabilities: tell it that its inputs are logits.")
     if output_activation == "softmax":
         return ("The last layer already applies softmax; from_logits=True would apply it a "
                 "second time. Use from_logits=False (the default) or drop the softmax.")
@@ -93,9 +93,15 @@ def _loss_matches_output(model: Any, output_activation: str) -> str | None:
     f"{list(HIDDEN_UNITS_10_1)}, n_classes={CLASSES}) for 28×28 images, compiled the way "
     f"the Estimator trained: sparse categorical cross-entropy and its default optimizer, "
     f"Adagrad at learning rate {ESTIMATOR_LEARNING_RATE}. The answer is the compiled model.",
-    hint="keras.Input(shape=(28, 28)), Flatten, one Dense(units, relu) per entry of "
-    "hidden_units, a last Dense(10); Adagrad's learning rate must be given, Keras's "
-    "default is not the Estimator's.",
+    hints=(
+        "A DNNClassifier is Flatten, one relu layer per entry of hidden_units (in that "
+        "order), then a last layer with one logit per class and no activation; it trained "
+        "with Adagrad at 0.05, which is not Keras's default rate.",
+        "keras.layers.Dense(units, activation=\"relu\") for 64 and 32, keras.layers.Dense(10); "
+        "compile with keras.optimizers.Adagrad(learning_rate=0.05) and "
+        "keras.losses.SparseCategoricalCrossentropy(from_logits=True).",
+        "The lesson's dnn_classifier(hidden_units, n_classes) builds and compiles exactly this.",
+    ),
 )
 def _dnn_classifier_twin(answer: Any) -> str | None:
     import keras
@@ -149,8 +155,11 @@ def _dnn_classifier_twin(answer: Any) -> str | None:
     question=f"An Estimator was trained with train(input_fn, steps={STEPS_10_2:,}), its "
     f"input_fn batching {TRAIN_IMAGES_10_2:,} images by {BATCH_SIZE_10_2}. How many epochs "
     "of Keras's fit is that? (It need not be a whole number.)",
-    hint="A step is one batch. Count the images the steps look at, then divide by the "
-    "images in one epoch.",
+    hints=(
+        "A step is one batch, and an epoch is one pass over all the training images: "
+        "count the images the steps look at.",
+        "epochs = steps × batch size ÷ images in one epoch.",
+    ),
 )
 def _steps_as_epochs(answer: Any) -> str | None:
     value, problem = number(answer, what="a number of epochs")
@@ -181,8 +190,13 @@ def _steps_as_epochs(answer: Any) -> str | None:
     f"vocabulary_list('colour', {list(COLOURS_10_3)})) with a Keras preprocessing layer: "
     "it must turn each colour into a one-hot vector, and give colours it has never seen "
     "a slot of their own. The answer is the layer.",
-    hint="keras.layers.StringLookup(vocabulary=[...], output_mode=\"one_hot\"); its default "
-    "num_oov_indices=1 keeps slot 0 for unknown colours.",
+    hints=(
+        "Keras has a preprocessing layer that maps words to numbers from a fixed "
+        "vocabulary; it can output one-hot rows, and it keeps slots for words outside "
+        "its vocabulary.",
+        "keras.layers.StringLookup with vocabulary=... and output_mode=\"one_hot\"; its default "
+        "num_oov_indices=1 keeps slot 0 for unknown colours.",
+    ),
 )
 def _colour_one_hot(answer: Any) -> str | None:
     import keras
@@ -191,8 +205,8 @@ def _colour_one_hot(answer: Any) -> str | None:
     if isinstance(answer, type):
         return "That is the layer class itself; build a layer: keras.layers.StringLookup(...)."
     if isinstance(answer, (list, tuple)) and all(isinstance(a, str) for a in answer):
-        return ("That is the vocabulary; the answer is a layer built from it: "
-                "keras.layers.StringLookup(vocabulary=..., output_mode=\"one_hot\").")
+        return ("That is the vocabulary; the answer is a preprocessing layer built from it, "
+                "which turns each colour into a one-hot row.")
     if not isinstance(answer, keras.layers.Layer):
         return type_problem("a Keras layer", answer)
     colours = [*COLOURS_10_3, UNKNOWN_COLOUR]
