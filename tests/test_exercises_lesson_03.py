@@ -24,7 +24,16 @@ def test_unanswered_until_the_dots_are_replaced(exercise_id):
 @pytest.mark.parametrize("exercise_id", ["03.1", "03.2", "03.3"])
 def test_the_question_and_hint_are_there(exercise_id):
     ex = exercises.get_exercise(exercise_id)
-    assert ex.question and ex.hint
+    assert ex.question and ex.hint == ex.hints[0]
+    assert len(ex.hints) >= 2 and len(set(ex.hints)) == len(ex.hints)
+
+
+def test_03_2_no_hint_step_holds_the_solution_code():
+    """The hints lead to the update step by step; the code itself is the worked solution."""
+    hints = exercises.get_exercise("03.2").hints
+    assert "assign_sub(learning_rate * gradient)" not in " ".join(hints)
+    assert "assign" not in hints[0]  # the first step is the idea, not the method
+    assert "assign_sub" in hints[-1]  # the last step names the method to use
 
 
 # 03.1 · parameters with 64 hidden units

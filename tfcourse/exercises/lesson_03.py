@@ -41,8 +41,12 @@ def _mlp_params(inputs: int, hidden: int, classes: int) -> int:
     question=f"How many parameters would the lesson's network have with {HIDDEN_03_1} hidden "
     f"units instead of {LESSON_HIDDEN} ({INPUTS_03_1} inputs, {CLASSES_03_1} classes)? "
     "Give a whole number.",
-    hint="Each layer has inputs × units weights plus one bias per unit: "
-    "count the hidden layer and the output layer, then add them.",
+    hints=(
+        "Every unit of a layer has one weight per input and one bias of its own: count the "
+        "hidden layer and the output layer separately, then add the two.",
+        "A dense layer with n inputs and u units has n × u + u parameters; the hidden layer "
+        "has 784 inputs, the output layer as many inputs as there are hidden units.",
+    ),
 )
 def _params_with_smaller_hidden_layer(answer: Any) -> str | None:
     if isinstance(answer, bool) or isinstance(answer, str) or not isinstance(answer, numbers.Number):
@@ -87,8 +91,15 @@ _CASES_03_2 = (
     question="Write a function sgd_update(variable, gradient, learning_rate) that makes one plain "
     "SGD step: it changes the tf.Variable in place to variable − learning_rate × gradient. "
     "The answer is the function itself.",
-    hint="A tf.Variable changes in place with its assign methods: "
-    "variable.assign_sub(learning_rate * gradient).",
+    hints=(
+        "Change the variable itself: a tf.Variable keeps its identity and takes new values "
+        "through its own methods, while `variable = variable - ...` only points a local name "
+        "at a new tensor.",
+        "The step to take away is learning_rate × gradient, from the function's arguments "
+        "(no fixed numbers): the new value is the old one minus that step.",
+        "tf.Variable has the methods assign, assign_add and assign_sub; section 4 of the "
+        "lesson uses one of them on W1.",
+    ),
 )
 def _sgd_update(answer: Any) -> str | None:
     problem = function_problem(answer, name="sgd_update")
@@ -155,8 +166,12 @@ def _choice(answer: Any) -> str | None:
     question="You train the lesson's network with learning_rate = 10.0 instead of 0.01. "
     "What happens to the loss? Answer with one letter:\n"
     + "\n".join(f"  {key}) {text}" for key, text in CHOICES_03_3.items()),
-    hint="The update is θ ← θ − learning_rate × gradient. The gradient is only a local "
-    "direction; picture a step 1,000 times longer than before. Then run 100 steps and look.",
+    hints=(
+        "The update is θ ← θ − learning_rate × gradient, and the gradient is only a local "
+        "direction: picture a step 1,000 times longer than before.",
+        "Try it: from fresh weights, run 100 SGD steps with learning_rate = 10.0 on batches "
+        "of 32 and print the losses: the first, the largest and the last few.",
+    ),
 )
 def _large_learning_rate(answer: Any) -> str | None:
     choice = _choice(answer)
