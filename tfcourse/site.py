@@ -449,6 +449,8 @@ exclude_patterns = ["_extra", "**.ipynb_checkpoints"]
 html_theme = "sphinx_book_theme"
 html_static_path = ["_static"]
 html_css_files = ["tfcourse-site.css"]
+# a page without an icon makes the browser ask for /favicon.ico (a 404)
+html_favicon = "_static/favicon.svg"
 html_extra_path = ["_extra"]
 html_show_sourcelink = False
 html_last_updated_fmt = None

@@ -1,0 +1,270 @@
+"""The course website (``python -m tfcourse site``), built and opened in headless Chromium.
+
+To keep the suite's time in bounds the site is built from two lessons
+executed here (01: a figure; 04: an explorer, parameter tables, maths); the
+other lessons get pages without outputs (``allow_unexecuted``). Set
+``TFCOURSE_SITE_FROM`` to a folder of executed lessons (``python -m tfcourse
+run`` writes ``_build/rehearsal``) to test the full site instead.
+
+Every page must render, show its figures, link only to pages that exist and
+log no console error; no page may load anything from outside the site.
+Screenshots go to $TFCOURSE_ARTIFACTS/site (default test-artifacts/site/).
+The browser part is marked ``browser`` like tests/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import json
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import pytest
+
+from tfcourse.site import build_site, clean_stream_text, prepare_lesson
+
+ROOT = Path(__file__).resolve().parents[1]
+EXECUTED_HERE = (1, 4)
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _lessons_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "lessons").rglob("*")):
+        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    before = _lessons_digest()
+    out = tmp_path_factory.mktemp("site") / "site"
+    from_dir = os.environ.get("TFCOURSE_SITE_FROM")
+    if from_dir:
+        built = build_site(from_dir=from_dir, output_dir=out, log=print)
+    else:
+        executed = tmp_path_factory.mktemp("executed")
+        built = build_site(list(EXECUTED_HERE), execute=True, from_dir=executed,
+                           output_dir=out, allow_unexecuted=True, log=print)
+    print(f"site built in {built.seconds:.0f} s")
+    assert _lessons_digest() == before, "building the site changed lessons/"
+    return built
+
+
+# --- without a browser --------------------------------------------------------------
+
+
+def test_progress_bars_keep_each_line_last_state():
+    keras_like = ("Epoch 1/2\n\r 1/63 ━━━━━━━━━━ 0s 1ms/step - loss: 2.3"
+                  "\r63/63 ━━━━━━━━━━ 1s 2ms/step - loss: 0.51\nEpoch 2/2\n\b\b\bdone\n")
+    assert clean_stream_text(keras_like) == (
+        "Epoch 1/2\n63/63 ━━━━━━━━━━ 1s 2ms/step - loss: 0.51\nEpoch 2/2\ndone\n")
+    assert clean_stream_text("ab\bc\r\n") == "ac\n"
+
+
+def _notebook_with_widget() -> dict:
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    state = {
+        "box": {"model_name": "VBoxModel", "state": {
+            "children": ["IPY_MODEL_slider", "IPY_MODEL_image"], "_dom_classes": ["tfc-explorer"]}},
+        "slider": {"model_name": "IntSliderModel", "state": {"description": "unit", "value": 3}},
+        "image": {"model_name": "ImageModel", "state": {"format": "png", "_dom_classes": ["tfc-figure"]},
+                  "buffers": [{"path": ["value"], "encoding": "base64", "data": png}]},
+    }
+    return {
+        "metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {"state": state}}},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# 05 · X\n\n[![Launch on Binder]"
+             "(https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/a/b/HEAD)\n\n"
+             "See [lesson 04](04_y.ipynb) and [the loader](../tfcourse/data.py)."},
+            {"cell_type": "code", "metadata": {}, "source": "w", "execution_count": 1, "outputs": [
+                {"output_type": "display_data", "metadata": {}, "data": {
+                    "text/plain": "VBox()",
+                    "application/vnd.jupyter.widget-view+json": {"model_id": "box"}}},
+                {"output_type": "display_data", "metadata": {}, "data": {
+                    "text/html": "<iframe src='http://localhost:6006'></iframe>"}},
+            ]},
+        ],
+    }
+
+
+def test_a_widget_becomes_a_picture_of_its_state_and_links_are_rewritten():
+    notebook = _notebook_with_widget()
+    page = prepare_lesson(notebook, "05_x.ipynb", lesson_names={"04_y.ipynb"})
+    assert "widgets" in notebook["metadata"], "the input notebook must be left as it was"
+    assert "widgets" not in page["metadata"]
+    first = page["cells"][0]["source"]
+    assert "mybinder.org/badge_logo.svg" not in first and 'class="tfc-launch"' in first
+    assert "colab.research.google.com/github/tfcourse/tfcourse/blob/main/lessons/05_x.ipynb" in first
+    assert "(04_y.ipynb)" in first
+    assert "(https://github.com/tfcourse/tfcourse/blob/main/tfcourse/data.py)" in first
+    widget, server = page["cells"][1]["outputs"]
+    html = widget["data"]["text/html"]
+    assert "application/vnd.jupyter.widget-view+json" not in widget["data"]
+    assert 'src="data:image/png;base64,iVBOR' in html and "unit 3" in html
+    assert "Launch to interact" in html
+    assert "<iframe" not in server["data"]["text/html"]
+    assert "Launch to interact" in server["data"]["text/html"]
+
+
+def _pages(site) -> list[Path]:
+    return sorted(p for p in site.output.rglob("*.html") if "_static" not in p.parts
+                  and p.name not in ("genindex.html",))
+
+
+def test_every_lesson_has_a_page_with_a_launch_row(site):
+    for page in site.pages:
+        text = page.read_text(encoding="utf-8")
+        lesson = page.stem + ".ipynb"
+        assert 'class="tfc-launch"' in text, page.name
+        assert f"https://mybinder.org/v2/gh/tfcourse/tfcourse/HEAD?labpath=lessons/{lesson}" in text
+        assert f"https://colab.research.google.com/github/tfcourse/tfcourse/blob/main/lessons/{lesson}" in text
+        assert (site.output / "notebooks" / lesson).is_file(), f"no download for {lesson}"
+    home = site.index.read_text(encoding="utf-8")
+    for page in site.pages:
+        assert f'href="lessons/{page.name}"' in home, f"the course map does not link {page.name}"
+    assert (site.output / "lessons" / "instructor-notes.html").is_file()
+    assert (site.output / "searchindex.js").is_file()
+
+
+def test_solutions_are_collapsed_and_nothing_loads_from_outside(site):
+    external = re.compile(r'<(script|img|link|iframe)\b[^>]*\b(src|href)="(https?:)?//', re.I)
+    for page in _pages(site):
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"<details[^>]*\bopen\b", text), f"{page.name}: a solution is open"
+        found = external.search(text)
+        assert found is None, f"{page.name} loads {text[found.start():found.start() + 200]}"
+    for page in site.pages:
+        if page.stem.startswith(tuple(f"{n:02d}_" for n in EXECUTED_HERE)) or \
+                os.environ.get("TFCOURSE_SITE_FROM"):
+            assert "Worked solution" in page.read_text(encoding="utf-8")
+
+
+# --- in a browser ----------------------------------------------------------------------
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: the browser test must run here)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -r requirements.txt)")
+    executable = os.environ.get("TFCOURSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not (os.path.isfile(executable) and os.access(executable, os.X_OK)):
+        _unavailable("no Chromium found (Debian: apt-get install chromium; or set TFCOURSE_CHROMIUM)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site.output)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _draws(notebook_path: Path) -> bool:
+    notebook = json.loads(notebook_path.read_text(encoding="utf-8"))
+    return any("image/png" in output.get("data", {}) or
+               "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+               for cell in notebook["cells"] for output in cell.get("outputs", []))
+
+
+@pytest.mark.browser
+def test_every_page_renders_in_chromium(site, served, browser):
+    artifacts = Path(os.environ.get("TFCOURSE_ARTIFACTS") or ROOT / "test-artifacts") / "site"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    source = site.output.with_name(site.output.name + "-source")
+    pages = [p.relative_to(site.output).as_posix() for p in _pages(site)]
+    assert "index.html" in pages and len(site.pages) >= 12
+    broken, problems = [], []
+    for relative in pages:
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        errors: list[str] = []
+        outside: list[str] = []
+        page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda err, e=errors: e.append(f"page error: {err}"))
+        page.on("response", lambda r, e=errors: e.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+
+        def refuse(route, seen=outside):
+            seen.append(route.request.url)
+            route.abort()
+
+        page.route(re.compile(r"^(?!http://127\.0\.0\.1[:/])"), refuse)
+        try:
+            page.goto(urljoin(served, relative), wait_until="load")
+            page.wait_for_load_state("networkidle")
+            assert page.locator("main, article").first.inner_text().strip(), f"{relative} is empty"
+            if relative.startswith("lessons/") and relative != "lessons/instructor-notes.html":
+                stem = Path(relative).stem
+                assert page.locator(".tfc-launch a").count() == 3, f"{relative}: launch row"
+                if _draws(source / "lessons" / f"{stem}.ipynb"):
+                    images = page.locator("article img, main img")
+                    assert images.count() > 1, f"{relative}: no figures"  # the badges are 2
+                    unloaded = page.evaluate(
+                        "() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))"
+                        ".map(i => i.src.slice(0, 80))")
+                    assert unloaded == [], f"{relative}: pictures that did not load: {unloaded}"
+                for details in page.locator("details").all():
+                    assert details.get_attribute("open") is None
+                    code = details.locator("pre").first
+                    if code.count():
+                        assert not code.is_visible(), f"{relative}: a worked solution shows"
+            if relative == "search.html":
+                page.goto(urljoin(served, "search.html?q=GradientTape"), wait_until="load")
+                page.wait_for_selector("#search-results li, ul.search li", timeout=20_000)
+            hrefs = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
+            for href in hrefs:
+                parsed = urlparse(href)
+                if not href.startswith(served):
+                    continue
+                target = site.output / parsed.path.lstrip("/")
+                if parsed.path.endswith("/"):
+                    target = target / "index.html"
+                if not target.exists():
+                    broken.append(f"{relative} -> {parsed.path}")
+            page.screenshot(path=artifacts / (relative.replace("/", "_") + ".png"))
+            if errors or outside:
+                problems.append(f"{relative}: console {errors}; outside requests {outside}")
+        except Exception:
+            page.screenshot(path=artifacts / (relative.replace("/", "_") + "-failure.png"))
+            raise
+        finally:
+            page.close()
+    assert broken == [], "broken internal links:\n" + "\n".join(broken)
+    assert problems == [], "\n".join(problems)
