@@ -296,7 +296,9 @@ def data_source(
     """
     spec = _spec(name)
     folder = _check_data_dir(data_dir)
-    return _plan(spec, folder).source
+    plan = _plan(spec, folder)
+    _check_readable(plan)  # a file it cannot read is not a usable source
+    return plan.source
 
 
 def verify_data(name: str = "mnist", *, data_dir: str | os.PathLike[str] | None = None) -> DataSource:
@@ -316,20 +318,15 @@ def verify_data(name: str = "mnist", *, data_dir: str | os.PathLike[str] | None 
     plan = _plan(spec, _check_data_dir(data_dir))
     if plan.source.kind == "download":
         return plan.source
-    try:
-        if plan.npz is not None:
-            if plan.source.kind == "keras-cache" and _file_digest(plan.npz) != KERAS_MNIST_NPZ_SHA256:
-                raise CorruptDataError(
-                    f"{plan.npz} is not Keras's official {KERAS_MNIST_NPZ} (SHA-256 "
-                    f"{_file_digest(plan.npz)}, official {KERAS_MNIST_NPZ_SHA256}). {plan.fix}")
-            _read_npz(plan.npz, plan.fix)
-        else:
-            _read_idx_pairs(spec, plan)
-    except PermissionError as err:
-        raise PermissionError(
-            f"{err.filename or plan.source.path} cannot be read by this user ({err.strerror}). "
-            f"Fix: make it readable (chmod a+r), or copy it to a folder of yours and point "
-            f"{DATA_DIR_ENV} there.") from err
+    _check_readable(plan)
+    if plan.npz is not None:
+        if plan.source.kind == "keras-cache" and _file_digest(plan.npz) != KERAS_MNIST_NPZ_SHA256:
+            raise CorruptDataError(
+                f"{plan.npz} is not Keras's official {KERAS_MNIST_NPZ} (SHA-256 "
+                f"{_file_digest(plan.npz)}, official {KERAS_MNIST_NPZ_SHA256}). {plan.fix}")
+        _read_npz(plan.npz, plan.fix)
+    else:
+        _read_idx_pairs(spec, plan)
     return plan.source
 
 
@@ -446,6 +443,8 @@ def _plan_folder(spec: _Spec, root: Path, named_by: str) -> _Plan | None:
             f"{named_by} names {root}, which is a file, not a folder. "
             f"Name the folder that holds {_looked_for(spec)}."
         )
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise _unreadable(root, named_by)
     notes = []
     for sub in spec.subfolders:
         folder = root / sub if sub else root
@@ -493,6 +492,22 @@ def _plan_folder(spec: _Spec, root: Path, named_by: str) -> _Plan | None:
             ]
         )
     )
+
+
+def _unreadable(path: Path, named_by: str = "") -> PermissionError:
+    """A clear error for a file or folder this user may not read."""
+    what = "folder" if path.is_dir() else "file"
+    by = f" ({named_by})" if named_by else ""
+    return PermissionError(
+        13, f"The {what} {path}{by} exists but this user cannot read it. Fix: make it "
+        f"readable (chmod a+r{'x' if what == 'folder' else ''} {path}), or copy the data to a "
+        f"folder of yours and point {DATA_DIR_ENV} there.", str(path))
+
+
+def _check_readable(plan: _Plan) -> None:
+    for path in [plan.npz, *plan.idx.values()]:
+        if path is not None and not os.access(path, os.R_OK):
+            raise _unreadable(path)
 
 
 def _folder_fix(spec: _Spec, named_by: str) -> str:
@@ -849,8 +864,8 @@ def _read_idx(
                     f"{'images' if is_images else 'labels'}",
                     fix,
                 )
-    except PermissionError:
-        raise
+    except PermissionError as err:
+        raise _unreadable(path) from err
     except (OSError, EOFError, zlib.error) as err:
         if isinstance(err, CorruptDataError):
             raise
@@ -913,8 +928,10 @@ def _read_npz(path: Path, fix: str):
                     path, f"it has no {', '.join(missing)} (it holds {archive.files})", fix
                 )
             arrays = {key: archive[key] for key in keys}
-    except (PermissionError, CorruptDataError):
+    except CorruptDataError:
         raise
+    except PermissionError as err:
+        raise _unreadable(path) from err
     except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as err:
         raise _corrupt(
             path, f"it cannot be read as .npz ({type(err).__name__}: {err})", fix

@@ -277,6 +277,10 @@ def _check_data(data: Any) -> tuple[np.ndarray, np.ndarray]:
     if x.ndim < 2 or len(x) == 0 or not np.issubdtype(x.dtype, np.floating):
         raise ValueError(expected("x: a float array with one example per row", "x", x,
                                   hint="Load it with normalize=True, or divide by np.float32(255)."))
+    if not np.isfinite(x).all():
+        raise ValueError(expected("x: finite numbers (no NaN or infinity)", "x", x,
+                                  hint=f"{int((~np.isfinite(x)).sum()):,} values are not finite: "
+                                       "check how the data was made."))
     if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
         raise ValueError(expected(f"y: {len(x)} class numbers (whole numbers from 0), one per row of x",
                                   "y", y))

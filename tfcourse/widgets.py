@@ -797,7 +797,21 @@ class PredictionExplorer(_Explorer):
         self._labels = P._as_labels("labels", labels, length=count)
         self.from_logits = False
         if callable(getattr(model_or_probabilities, "predict", None)):
-            outputs = _numeric_array("model output", model_or_probabilities.predict(images, verbose=0))
+            model = model_or_probabilities
+            wanted = _model_input_shape(model)
+            one_image = tuple(self._images.shape[1:])  # (height, width), a channel axis dropped
+            if wanted is not None and wanted not in (one_image, (*one_image, 1)):
+                raise ValueError(expected(
+                    f"images of shape (N, {', '.join(map(str, wanted))}), what the model takes",
+                    "images", images, hint="Pass the images the model was trained on, e.g. x_test."))
+            try:
+                predicted = model.predict(images, verbose=0)
+            except Exception as err:  # TensorFlow's own message is a graph trace
+                raise ValueError(
+                    f"model.predict(images) failed with {type(err).__name__}: "
+                    f"{str(err).strip().splitlines()[0] if str(err).strip() else ''}. Expected images "
+                    "the model can take, like those it was trained on.") from err
+            outputs = _numeric_array("model output", predicted)
             if outputs.ndim != 2 or outputs.shape[0] != count:
                 raise ValueError(
                     expected("a model whose output has shape (N, classes)", "model output", outputs)
@@ -808,6 +822,11 @@ class PredictionExplorer(_Explorer):
                 self.from_logits = True
             self._probabilities = outputs
         else:
+            if isinstance(model_or_probabilities, (str, bytes)) or model_or_probabilities is None:
+                raise TypeError(expected(
+                    "a trained Keras model (anything with .predict) or its probabilities, an "
+                    "array of shape (examples, classes)", "model_or_probabilities",
+                    model_or_probabilities))
             self._probabilities = P._as_probabilities("model_or_probabilities", model_or_probabilities, length=count)
         num_classes = self._probabilities.shape[1]
         self._class_names = P._as_class_names(class_names)
@@ -1098,6 +1117,19 @@ def _to_gray(pixels: Any, invert: bool) -> np.ndarray:
     if alpha is not None:
         values = values * alpha  # transparent pixels are background (black)
     return values
+
+
+def _model_input_shape(model: Any) -> tuple[int, ...] | None:
+    """The shape of one input the model takes, without the batch axis, when it is known."""
+    try:
+        shape = model.input_shape
+    except (AttributeError, ValueError):  # not built yet, or several inputs
+        return None
+    if not isinstance(shape, tuple) or not all(isinstance(d, (int, type(None))) for d in shape[1:]):
+        return None
+    if any(d is None for d in shape[1:]):
+        return None
+    return tuple(shape[1:])
 
 
 class DrawingWarning(UserWarning):
