@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections import Counter
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -34,9 +35,50 @@ def _compiled(optimizer, loss="sparse_categorical_crossentropy", metrics=("accur
     return model
 
 
-@pytest.mark.parametrize("exercise_id", ["05.1", "05.2", "05.3"])
+IDS = ["05.1", "05.2", "05.3"]
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
 def test_each_exercise_waits_for_an_answer(exercise_id):
     assert_unanswered(exercise_id)
+
+
+# --- hints in steps: the idea first, then the function; never the answer ----------
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_hints_come_in_different_steps(exercise_id):
+    ex = exercises.get_exercise(exercise_id)
+    assert ex.hint == ex.hints[0]
+    assert len(ex.hints) >= 2 and len(set(ex.hints)) == len(ex.hints)
+
+
+@pytest.mark.parametrize(
+    "exercise_id, tool, answers",
+    [
+        ("05.1", "np.log", ("2.30", "2.3026", "log(10)", "1/10", "1 / 10", "0.1")),
+        ("05.2", "math.ceil", ("469", "468.75")),
+        ("05.3", "keras.optimizers.SGD", ("learning_rate=0.1", "0.1)")),
+    ],
+)
+def test_the_first_hint_is_the_idea_and_no_hint_is_the_answer(exercise_id, tool, answers):
+    hints = exercises.get_exercise(exercise_id).hints
+    assert tool not in hints[0], "the first step gives the idea, not the function"
+    assert tool in hints[-1], "a later step names the function to use"
+    for answer in answers:
+        assert answer not in " ".join(hints), f"a hint of {exercise_id} gives away {answer!r}"
+
+
+def test_each_wrong_answer_earns_the_next_hint_then_the_solution_pointer(monkeypatch):
+    from tfcourse.exercises import _core
+
+    monkeypatch.setattr(_core, "_ATTEMPTS", Counter())  # a fresh kernel: no answers yet
+    hints = exercises.get_exercise("05.2").hints
+    first, second, third = (exercises.check("05.2", 60_000 // 128) for _ in range(3))
+    assert first.hint == hints[0] and _core.SOLUTION_POINTER not in first.to_text()
+    assert second.hint == hints[1] and _core.SOLUTION_POINTER in second.to_text()
+    assert third.hint == hints[-1]  # the steps stop at the last one
+    assert exercises.check("05.2", math.ceil(60_000 / 128)).hint == ""  # right: no hint
 
 
 @pytest.mark.parametrize("exercise_id", ["05.1", "05.2", "05.3"])
@@ -89,7 +131,7 @@ def test_05_2_right_answer_passes_as_int_float_or_numpy():
 @pytest.mark.parametrize(
     "answer, words",
     [
-        (60_000 // 128, "one more step"),
+        (60_000 // 128, "only the full batches"),
         (60_000, "number of images"),
         (math.ceil(60_000 / 128) * 5, "5 epochs"),
         (60_000 // 32, "default batch size"),
@@ -101,6 +143,11 @@ def test_05_2_right_answer_passes_as_int_float_or_numpy():
 )
 def test_05_2_typical_slips_are_named(answer, words):
     assert words in _not_yet("05.2", answer)
+
+
+def test_05_2_feedback_on_the_full_batches_does_not_state_the_answer():
+    message = _not_yet("05.2", 60_000 // 128)
+    assert str(math.ceil(60_000 / 128)) not in message and "one more" not in message
 
 
 # --- 05.3: compile with a faster SGD ------------------------------------------

@@ -57,8 +57,12 @@ def _uniform_loss(classes: int) -> float:
     "05.1",
     question=f"An untrained model that gives each of the {CLASSES} digits the same "
     f"probability scores which sparse categorical cross-entropy loss, whatever the label?",
-    hint="The loss of one image is minus the natural logarithm of the probability "
-    "the model gives to the true digit.",
+    hints=(
+        "The loss of one image looks only at the probability the model gives the "
+        "true digit; when all ten digits get the same share, what is that probability?",
+        "Cross-entropy is minus the natural logarithm of that probability: np.log, "
+        "not a base-10 or base-2 logarithm.",
+    ),
 )
 def _uniform_prediction_loss(answer: Any) -> str | None:
     value, problem = number(answer, what="a loss")
@@ -92,8 +96,11 @@ def _whole_number(answer: Any) -> tuple[int | None, str | None]:
     "05.2",
     question=f"How many SGD steps (weight updates) does one epoch of model.fit take on "
     f"{TRAIN_IMAGES_05_2:,} training images with batch_size={BATCH_SIZE_05_2}?",
-    hint="Each step looks at one batch; count the batches needed to cover every image "
-    "once (a last, smaller batch counts too).",
+    hints=(
+        "One epoch shows the model every image once, one batch per step: count the "
+        "batches, a last batch that is not full included.",
+        "Divide the number of images by the batch size and round up (math.ceil).",
+    ),
 )
 def _steps_per_epoch(answer: Any) -> str | None:
     value, problem = _whole_number(answer)
@@ -106,8 +113,8 @@ def _steps_per_epoch(answer: Any) -> str | None:
     if value == full_batches:
         left_over = TRAIN_IMAGES_05_2 - full_batches * BATCH_SIZE_05_2
         return (
-            f"{value} full batches leave {left_over} images over; Keras still trains on "
-            "them, as one last, smaller batch: that is one more step."
+            f"{value} counts only the full batches; Keras still trains on the {left_over} "
+            "images left over, in one last, smaller batch. Count that batch too."
         )
     if value == TRAIN_IMAGES_05_2:
         return f"{value:,} is the number of images; one step uses a batch of {BATCH_SIZE_05_2} of them."
@@ -202,8 +209,13 @@ def _metrics_problem(model: Any) -> str | None:
     question=f"Build the seed model again and compile it with plain SGD at learning rate "
     f"{LEARNING_RATE_05_3:g} (ten times the default), the same loss and the accuracy metric. "
     "The answer is the compiled model.",
-    hint="The string \"sgd\" always means the default learning rate; to choose your own, "
-    "pass an optimizer object: keras.optimizers.SGD(learning_rate=...).",
+    hints=(
+        "The string \"sgd\" always means SGD at its default learning rate, 0.01; to "
+        "choose another rate, give compile an optimizer object instead of the string.",
+        "Build the model as in section 2, then compile it with "
+        "optimizer=keras.optimizers.SGD(learning_rate=...), the lesson's loss and "
+        "metrics=[\"accuracy\"].",
+    ),
 )
 def _compiled_with_faster_sgd(answer: Any) -> str | None:
     import keras
