@@ -6,7 +6,9 @@
   metadata, the website's assets.
 - The Colab snippet (``tfcourse.site.COLAB_SETUP``) installs tfcourse where it
   is missing, from the wheel given in ``TFCOURSE_SOURCE``, and goes on; where
-  tfcourse imports, it does nothing.
+  tfcourse imports, it does nothing. And lesson 01, with the snippet put in by
+  tools/add_colab_setup.py, runs top to bottom in an environment that has
+  every library but tfcourse (as Colab has): its Setup cell installs tfcourse.
 
 No network: the build uses this environment's setuptools (``--no-isolation``),
 pip runs with ``--no-index``, and NumPy (tfcourse's one dependency) reaches the
@@ -199,6 +201,51 @@ def test_the_colab_snippet_installs_tfcourse_where_it_is_missing(dist, numpy_onl
     again = _run([str(python), "-c", COLAB_SETUP + "print('went on')"], cwd=tmp_path,
                  env={"TFCOURSE_SOURCE": str(tmp_path / "no-such.whl")})
     assert again.stdout.strip() == "went on" and again.stderr.strip() == ""
+
+
+@pytest.fixture(scope="module")
+def course_deps_without_tfcourse(tmp_path_factory) -> Path:
+    """Everything this environment has installed (TensorFlow, ipykernel, ...) but tfcourse, linked."""
+    import sysconfig
+
+    site = Path(sysconfig.get_paths()["purelib"])
+    folder = tmp_path_factory.mktemp("deps-without-tfcourse")
+    for entry in site.iterdir():
+        name = entry.name.lower()
+        if "tfcourse" in name or entry.suffix == ".pth" or name == "__pycache__":
+            continue  # the editable install's finder and .pth files too
+        (folder / entry.name).symlink_to(entry)
+    return folder
+
+
+def test_lesson_01_runs_through_the_colab_snippet_where_tfcourse_is_missing(
+        dist, course_deps_without_tfcourse, tmp_path):
+    """As on Colab: the libraries are there, tfcourse is not; the Setup cell installs it and the lesson runs."""
+    wheel = _only(dist, "tfcourse-*.whl")
+    venv = tmp_path / "venv"
+    python = _clean_venv(venv, [course_deps_without_tfcourse])
+    lesson = tmp_path / "lesson" / "01_tensorflow_at_a_glance.ipynb"
+    lesson.parent.mkdir()
+    shutil.copy2(ROOT / "lessons" / lesson.name, lesson)
+    _run([sys.executable, str(ROOT / "tools" / "add_colab_setup.py"), str(lesson)])
+    runner = (
+        "import sys, nbformat\n"
+        "from nbclient import NotebookClient\n"
+        "nb = nbformat.read(sys.argv[1], as_version=4)\n"
+        "nb.cells.append(nbformat.v4.new_code_cell("
+        "'import sys, tfcourse; print(\"KERNEL\", sys.executable, tfcourse.__file__)'))\n"
+        "NotebookClient(nb, timeout=300, startup_timeout=120, kernel_name='python3',\n"
+        "               resources={'metadata': {'path': sys.argv[2]}}).execute()\n"
+        "print(nb.cells[-1].outputs[0]['text'])\n"
+    )
+    jupyter = tmp_path / "jupyter"  # no user kernelspec may point at another Python
+    done = _run([str(python), "-c", runner, str(lesson), str(lesson.parent)], cwd=tmp_path,
+                timeout=420, env={"TFCOURSE_SOURCE": str(wheel), "TF_CPP_MIN_LOG_LEVEL": "2",
+                                  "TFCOURSE_DEVICE": "cpu", "JUPYTER_DATA_DIR": str(jupyter),
+                                  "JUPYTER_CONFIG_DIR": str(jupyter), "JUPYTER_PATH": ""})
+    kernel_python, module = done.stdout.split("KERNEL", 1)[1].split()[:2]
+    assert Path(kernel_python).parent == python.parent, kernel_python
+    assert Path(module).resolve().is_relative_to(venv.resolve()), module
 
 
 def test_the_colab_snippet_does_nothing_where_tfcourse_is_installed(tmp_path):
