@@ -4,7 +4,9 @@ The counting checkers recompute their answer from the numbers in the question
 (images, batch size, steps per execution, layer widths), so a right answer
 reached another way passes too. The last exercise is a judgement (which
 changes alter what the model learns); its answer follows from what each
-option does, spelled out beside it.
+option does, spelled out beside it. Its feedback says how many of the chosen
+letters are wrong and how many are missing, with the idea behind the answer,
+but never names a letter: guessing letters one by one must not give it away.
 """
 
 from __future__ import annotations
@@ -48,8 +50,12 @@ def _calls_per_epoch(images: int, batch_size: int, steps_per_execution: int) -> 
     question=f"fit trains on {TRAIN_IMAGES_06_1:,} images with batch_size={BATCH_SIZE_06_1} and "
     f"compile(..., steps_per_execution={STEPS_PER_EXECUTION_06_1}). How many times per epoch does "
     "Python call the compiled training function?",
-    hint="First count the SGD steps of one epoch; each call runs up to steps_per_execution of them, "
-    "and the last call runs whatever is left.",
+    hints=(
+        "First count the SGD steps of one epoch (one per batch); then group them: each call "
+        "runs up to steps_per_execution of them, and the last call runs whatever is left.",
+        "Steps per epoch = ceil(images / batch_size); calls = ceil(steps / steps_per_execution) "
+        "(math.ceil rounds up).",
+    ),
 )
 def _calls_per_epoch_checker(answer: Any) -> str | None:
     value, problem = whole_number(answer, what="a number of calls",
@@ -67,7 +73,8 @@ def _calls_per_epoch_checker(answer: Any) -> str | None:
         )
     if value == steps // STEPS_PER_EXECUTION_06_1:
         left = steps - value * STEPS_PER_EXECUTION_06_1
-        return f"{value} calls run {value * STEPS_PER_EXECUTION_06_1:,} steps; the other {left} steps need one more call."
+        return (f"{value} calls of {STEPS_PER_EXECUTION_06_1} run {value * STEPS_PER_EXECUTION_06_1:,} steps; "
+                f"the epoch has {left} steps left over: which call runs them?")
     if value == math.ceil(TRAIN_IMAGES_06_1 / STEPS_PER_EXECUTION_06_1):
         return "steps_per_execution counts steps (batches), not images: divide the number of steps by it."
     if value == 1:
@@ -94,8 +101,12 @@ def _training_flops(layers: tuple[int, ...], *, factor: int = BACKWARD_FACTOR, p
     question=f"The lesson's network is {'-'.join(map(str, LESSON_LAYERS))}. How many floating-point "
     f"operations does training on ONE image cost for a {'-'.join(map(str, LAYERS_06_2))} network "
     "(forward and backward pass, counted as in the lesson)?",
-    hint="Count the weights of both layers (inputs × units each); a multiply-add is 2 operations; "
-    "the backward pass costs about twice the forward pass.",
+    hints=(
+        "Every weight takes part in one multiply-add per image in the forward pass, and "
+        "training adds a backward pass of about twice that work.",
+        "FLOPs per image = 3 × 2 × (number of weights), with weights = inputs × units summed "
+        "over both layers (biases left out), as section 2 counts them.",
+    ),
 )
 def _training_flops_checker(answer: Any) -> str | None:
     value, problem = number(answer, what="a number of operations")
@@ -167,8 +178,13 @@ def _letters(answer: Any) -> tuple[set[str] | None, str | None]:
     question="Which of these changes alter what the model learns (its weights after training, "
     "beyond the last digits of rounding)? "
     + "; ".join(f"({k}) {v}" for k, v in CHANGES_06_3.items()),
-    hint="Ask of each: does it change which images are averaged into an update, how many updates "
-    "there are, or how large they are? Or only how the same updates are run?",
+    hints=(
+        "Ask of each: does it change the updates (how many there are, which images each one "
+        "averages, how large each is), or only how the same updates are run or scored?",
+        "Look back at the lesson's checks: which runs of section 4 kept the same weights or "
+        "scores as the plain run, and what did section 3 show about the batch size? For the "
+        "learning rate, read the update θ ← θ − learning_rate × gradient.",
+    ),
 )
 def _changes_the_maths(answer: Any) -> str | None:
     chosen, problem = _letters(answer)
@@ -179,9 +195,26 @@ def _changes_the_maths(answer: Any) -> str | None:
         return None
     if not chosen:
         return "Some of these do change what the model learns; choose at least one letter."
-    wrong = sorted(chosen - right)
+    # The feedback counts and explains, but never names a letter: guessing must not reveal the set.
+    wrong, missing = len(chosen - right), len(right - chosen)
+    parts = []
     if wrong:
-        letter = wrong[0]
-        return f"({letter}) does not: {WHY_06_3[letter][1]}."
-    letter = sorted(right - chosen)[0]
-    return f"({letter}) does: {WHY_06_3[letter][1]}."
+        verb = "changes" if wrong == 1 else "change"
+        parts.append(f"{wrong} of your {len(chosen)} choices only {verb} how the same training is run or scored")
+    if missing:
+        parts.append(f"{missing} {'change that alters' if missing == 1 else 'changes that alter'} "
+                     f"the training {'is' if missing == 1 else 'are'} missing")
+    return _first_upper("; ".join(parts)) + ". " + IDEA_06_3
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# What every wrong answer to 06.3 is told, whichever letters it holds.
+IDEA_06_3 = (
+    "A change alters what is learned only if it changes the updates: how many there are, which "
+    "images each one averages, or how large each one is. Running the same updates in fewer calls, "
+    "compiled another way or from the same float32 pixels leaves the weights the same up to "
+    "rounding; scoring the test set makes no updates at all."
+)
