@@ -168,3 +168,35 @@ def test_12_3_reading_another_tag(tf):
 def test_12_3_a_reader_that_raises_gives_feedback(tf):
     feedback = exercises.check("12.3", lambda run_dir: [])
     assert not feedback.passed and "raised TypeError" in feedback.message
+
+
+# --- hints in steps -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "code"),
+    [
+        ("12.1", ["(8, 28, 28, 1)", "np.newaxis"]),
+        ("12.2", ["tf.summary.scalar(", "enumerate(values)", "step=step"]),
+        ("12.3", ["EventAccumulator(str(", "float(tf.make_ndarray(", ".Reload()\n"]),
+    ],
+)
+def test_hints_come_in_steps_and_never_hold_the_solution(exercise_id, code):
+    hints = exercises.get_exercise(exercise_id).hints
+    assert len(hints) >= 2 and len(set(hints)) == len(hints)
+    assert exercises.get_exercise(exercise_id).hint == hints[0]
+    for hint in hints:
+        assert not any(piece in hint for piece in code), hint
+    # the first step is the idea: no function named yet
+    assert "(" not in hints[0].replace("(images", "")
+
+
+def test_the_first_wrong_answer_gets_the_idea_the_next_the_function(tf):
+    from tfcourse.exercises import _core
+
+    _core._ATTEMPTS.pop("12.2", None)
+    hints = exercises.get_exercise("12.2").hints
+    first = exercises.check("12.2", 3)
+    second = exercises.check("12.2", 3)
+    assert (first.hint, second.hint) == (hints[0], hints[1])
+    assert _core.SOLUTION_POINTER in second.to_text()

@@ -257,19 +257,22 @@ def test_the_magic_shows_tensorboard_at_the_proxy_address(monkeypatch):
 # --- it stops with the process that started it ----------------------------------------------
 
 
-def _start_in_a_kernel(logdir: Path):
-    """A real IPython kernel that runs lesson 12's cells: (manager, client, TensorBoard's pid)."""
+def _start_in_a_kernel():
+    """A real IPython kernel that runs lesson 12's cells: (manager, client, TensorBoard's pid, log folder)."""
     from jupyter_client.manager import start_new_kernel
 
     manager, client = start_new_kernel(kernel_name="python3", startup_timeout=60)
     try:
         code = (
             "import tfcourse as tfc, json\n"
+            "log_root = tfc.temporary_log_folder()\n"
             "tfc.use_tensorboard_launcher()\n"
             "%load_ext tensorboard\n"
-            f"%tensorboard --logdir \"{logdir}\" --port 0\n"
+            '%tensorboard --logdir "{log_root}" --port 0\n'
+            "button = tfc.tensorboard_stop_button(log_root)\n"
             "from tensorboard import manager\n"
-            f"print(json.dumps([i.pid for i in manager.get_all() if i.logdir == {str(logdir)!r}]))\n"
+            "print(json.dumps([[i.pid for i in manager.get_all() if i.logdir == str(log_root)], "
+            "str(log_root)]))\n"
         )
         printed = []
         reply = client.execute_interactive(
@@ -277,19 +280,20 @@ def _start_in_a_kernel(logdir: Path):
             output_hook=lambda msg: printed.append(msg["content"].get("text", "")),
         )
         assert reply["content"]["status"] == "ok", reply["content"]
-        (pid,) = json.loads([line for line in "".join(printed).splitlines() if line.startswith("[")][-1])
+        last = [line for line in "".join(printed).splitlines() if line.startswith("[[")][-1]
+        (pid,), folder = json.loads(last)
         # a later cell does not stop it (Run All goes on)
         client.execute_interactive("x = 1 + 1", timeout=30)
-        return manager, client, pid
+        return manager, client, pid, Path(folder)
     except BaseException:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
         raise
 
 
-def test_tensorboard_stops_when_its_kernel_is_killed(tmp_path):
-    # a folder of its own: %tensorboard would reuse a server with the same arguments
-    manager, client, pid = _start_in_a_kernel(tmp_path)
+@pytest.mark.parametrize("how", ["killed", "shut down"])
+def test_tensorboard_and_the_log_folder_go_when_the_kernel_ends(how):
+    manager, client, pid, folder = _start_in_a_kernel()
     tensorboard = None
     try:
         kernel_pid = manager.provisioner.process.pid
@@ -298,8 +302,17 @@ def test_tensorboard_stops_when_its_kernel_is_killed(tmp_path):
         time.sleep(1)
         assert not _ended(tensorboard), "TensorBoard stopped before its kernel did"
         assert kernel_pid in [p.pid for p in tensorboard.parents()]
-        os.kill(kernel_pid, signal.SIGKILL)  # as a kernel restart may
-        _wait_ended(family, STOPPED_WITHIN)
+        assert folder.is_dir()
+        if how == "killed":
+            os.kill(kernel_pid, signal.SIGKILL)  # as a kernel restart may
+            _wait_ended(family, STOPPED_WITHIN)
+            assert folder.is_dir()  # a killed kernel cleans nothing up ...
+            board.remove_leftover_log_folders()  # ... so the next run does
+        else:
+            client.stop_channels()
+            manager.shutdown_kernel(now=False)  # as JupyterLab's "Shut Down Kernel"
+            _wait_ended(family, STOPPED_WITHIN)
+        assert not folder.exists()
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)

@@ -275,6 +275,42 @@ def stop_tensorboard(logdir: str | os.PathLike | None = None, *, timeout: float 
     return stopped
 
 
+_REAPING: set[int] = set()
+
+
+def _reap_when_it_ends(pid: int) -> None:
+    """Collect the exit status of the kernel's child that runs TensorBoard, once it ends.
+
+    ``%tensorboard`` keeps no handle on the process it starts, so when it ends
+    (stopped, or signalled by the kernel's own shutdown) it would stay a zombie;
+    the kernel's shutdown waits for its children and sees that zombie as still
+    running, until Jupyter gives up and kills the kernel, skipping its clean-up
+    (``atexit``: the log folder). A daemon thread waiting for it avoids that.
+    """
+    import threading
+
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        child = next((p for p in [process, *process.parents()] if p.ppid() == os.getpid()), None)
+    except psutil.Error:
+        return
+    if child is None or child.pid in _REAPING or not hasattr(os, "waitpid"):
+        return
+    _REAPING.add(child.pid)
+
+    def wait() -> None:
+        try:
+            os.waitpid(child.pid, 0)
+        except ChildProcessError:  # already collected (psutil, subprocess)
+            pass
+        finally:
+            _REAPING.discard(child.pid)
+
+    threading.Thread(target=wait, name=f"tfcourse-reap-{child.pid}", daemon=True).start()
+
+
 def tensorboard_stop_button(logdir: str | os.PathLike | None = None):
     """A Stop button for the TensorBoard that shows ``logdir`` (or every one this kernel started).
 
@@ -287,6 +323,8 @@ def tensorboard_stop_button(logdir: str | os.PathLike | None = None):
     import ipywidgets as widgets
 
     servers = running_tensorboards(logdir)
+    for info in servers:
+        _reap_when_it_ends(info.pid)
     ports = ", ".join(str(info.port) for info in servers)
     button = widgets.Button(description="Stop TensorBoard", icon="stop", button_style="warning",
                             tooltip="Stop the TensorBoard server this kernel started")
@@ -355,8 +393,11 @@ def _owner_running(pid: int, folder_mtime: float) -> bool:
     except ImportError:
         return _alive(pid)
     try:
+        process = psutil.Process(pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False  # ended; its parent has yet to collect it
         # a process started after the folder was last written to only reuses the id
-        return psutil.Process(pid).create_time() <= folder_mtime + 1
+        return process.create_time() <= folder_mtime + 1
     except psutil.NoSuchProcess:
         return False
     except psutil.Error:

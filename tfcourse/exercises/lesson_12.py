@@ -30,7 +30,12 @@ HEIGHT_12_1 = WIDTH_12_1 = 28
     "12.1",
     question=f"tf.summary.image takes a 4-D batch of images. What shape must {IMAGES_12_1} "
     f"greyscale {HEIGHT_12_1}×{WIDTH_12_1} digits have? Give a tuple of whole numbers.",
-    hint="The four axes are (images, height, width, channels), and a grey image has one channel.",
+    hints=(
+        "A batch stacks whole images along a first axis; each image has a height, a width, "
+        "and colour channels.",
+        "TensorFlow orders the axes (images, height, width, channels): count how many channels "
+        "a grey image has.",
+    ),
 )
 def _image_batch_shape(answer: Any) -> str | None:
     if hasattr(answer, "shape") and not isinstance(answer, tuple):
@@ -80,8 +85,12 @@ _VALUES_12_2 = (2.25, 1.5, 0.75, 0.5)
     question="Write log_scalars(writer, tag, values): it writes values[0] at step 0, values[1] at "
     "step 1, and so on, as TensorBoard scalars named tag, with the summary writer it is given. "
     "The answer is the function itself.",
-    hint="Inside `with writer.as_default():`, call tf.summary.scalar(tag, value, step=step) for "
-    "each step, value in enumerate(values).",
+    hints=(
+        "A summary goes to whichever writer is the default while it is written, and each value "
+        "needs a step of its own: 0 for the first, 1 for the next, ...",
+        "Make the given writer the default with writer.as_default() (a with block), then write "
+        "each value with tf.summary.scalar; enumerate counts the steps for you.",
+    ),
 )
 def _log_scalars(answer: Any) -> str | None:
     problem = function_problem(answer, name="log_scalars")
@@ -131,9 +140,14 @@ _SERIES_12_3 = {"epoch_loss": (1.75, 0.5, 0.25), "epoch_accuracy": (0.5, 0.75, 0
     question="Write read_scalar(run_dir, tag): it reads the event files in the folder run_dir and "
     "returns the scalar series named tag as a list of (step, value) pairs, value a Python float, "
     "in step order. The answer is the function itself.",
-    hint="EventAccumulator(str(run_dir), size_guidance={'tensors': 0}), then .Reload(); each event "
-    "in .Tensors(tag) has .step and .tensor_proto, and float(tf.make_ndarray(event.tensor_proto)) "
-    "is its value.",
+    hints=(
+        "Let TensorBoard's EventAccumulator read the run folder, then ask it for the events of "
+        "the one tag; each event carries its step and its value.",
+        "EventAccumulator takes the folder as a string; its Reload() reads the files and its "
+        "Tensors(tag) lists the events (size_guidance={'tensors': 0} keeps them all).",
+        "An event's value is a tensor proto: tf.make_ndarray turns it into NumPy and float() "
+        "into a Python number; its .step is the step. Sort the pairs by step.",
+    ),
 )
 def _read_scalar(answer: Any) -> str | None:
     problem = function_problem(answer, name="read_scalar")
