@@ -13,7 +13,7 @@
 No network: the build uses this environment's setuptools (``--no-isolation``),
 pip runs with ``--no-index``, and NumPy (tfcourse's one dependency) reaches the
 clean environments through a ``.pth`` file naming a folder that holds only
-NumPy and pip (and setuptools and wheel, to build the sdist), linked from this
+NumPy and pip (and setuptools, to build the sdist), linked from this
 environment.
 """
 
@@ -91,8 +91,12 @@ def numpy_only(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def build_tools(tmp_path_factory) -> Path:
-    """setuptools and wheel, to build the sdist without build isolation (offline)."""
-    return _linked(tmp_path_factory.mktemp("build-tools"), ("setuptools", "pkg_resources", "wheel", "packaging", "_distutils_hack"))
+    """setuptools (and what it brings), to build the sdist without build isolation (offline)."""
+    import importlib.util
+
+    present = tuple(name for name in ("setuptools", "pkg_resources", "_distutils_hack", "packaging")
+                    if importlib.util.find_spec(name) is not None)
+    return _linked(tmp_path_factory.mktemp("build-tools"), present)
 
 
 def _clean_venv(where: Path, extra_paths: list[Path]) -> Path:
@@ -145,7 +149,7 @@ def _smoke(python: Path, venv: Path, cwd: Path) -> dict:
     assert report["summary"] and "TensorFlow" in report["summary"]
     assert report["license"] == "MIT"
     assert any("github.com/tfcourse/tfcourse" in url for url in report["urls"] or [])
-    assert any(c.startswith("License :: OSI Approved") for c in report["classifiers"])
+    assert report["classifiers"] and "Framework :: Jupyter" in report["classifiers"]
     assert report["requires_python"]
     assert "colab" in (report["extras"] or [])
     assert report["readme"].lstrip().startswith("# tfcourse")
