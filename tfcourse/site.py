@@ -453,6 +453,7 @@ html_css_files = ["tfcourse-site.css"]
 html_favicon = "_static/favicon.svg"
 html_extra_path = ["_extra"]
 html_show_sourcelink = False
+html_copy_source = False  # the notebooks to download are in notebooks/
 html_last_updated_fmt = None
 # pydata-sphinx-theme logs a console error when no colour mode is set.
 html_context = {{"default_mode": "light"}}
@@ -584,6 +585,16 @@ def build_site(
             raise cli.UsageError(expected("an output folder outside the course's own folders",
                                           "output_dir", str(folder)))
 
+    conf = source / "conf.py"
+    if source.exists() and not (conf.is_file() and "tfcourse/site.py" in conf.read_text(
+            encoding="utf-8", errors="replace")):
+        raise cli.UsageError(expected(f"no folder at {source} (the pages' sources go there)",
+                                      "output_dir", str(output)))
+    if output.is_dir() and any(output.iterdir()):
+        if not ((output / "objects.inv").is_file() and (output / "searchindex.js").is_file()):
+            raise cli.UsageError(expected("an empty folder or a site built before", "output_dir",
+                                          str(output), hint="It is emptied before each build."))
+
     failed: list[str] = []
     if execute:
         chosen = list(lessons) if lessons else None
@@ -642,6 +653,7 @@ def build_site(
         mathjax=_mathjax_lines(static)), encoding="utf-8")
 
     say(f"Building the site with Sphinx into {output}")
+    shutil.rmtree(output, ignore_errors=True)  # a site built before: no stale pages stay
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1",
                "-d", str(source / ".doctrees"), str(source), str(output)]
     done = subprocess.run(command, capture_output=True, text=True,
