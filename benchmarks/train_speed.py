@@ -17,7 +17,7 @@ validation on the test set, with the progress shown:
    epochs=5, verbose=1, validation_data=(x_test, y_test))``. Its standard output
    is a terminal (a pseudo-terminal), so Keras draws its live progress bar as
    it does for a student running the script.
-2. ``fast``: the course's configuration (lessons 05 and 06), same maths:
+2. ``fast``: lesson 06's speed-ups all together, same maths:
    float32 input (``x / np.float32(255)``), ``compile(..., jit_compile=True,
    steps_per_execution=<steps per epoch>)``, the batches from
    ``tfc.shuffled_batches`` (one ``tf.data`` pipeline for the whole training,
@@ -30,10 +30,10 @@ validation on the test set, with the progress shown:
    every epoch, same ``verbose=1`` and ``validation_data``.
 3. ``fast+live``: (2) with ``tfc.LiveCurves(output=<text to a buffer>)``, the
    course's live-curve callback, which works at epoch ends only.
-4. ``xla-loop``: lesson 03's hand-written network (four ``tf.Variable``s,
+4. ``xla-loop``: lesson 03's hand-written network, trained as lesson 06 does (four ``tf.Variable``s,
    Glorot-uniform start, cross-entropy from logits, ``assign_sub`` SGD at 0.01,
    batches of 32) with a whole epoch as ONE XLA-compiled ``tf.while_loop``
-   (``tfc.speed.epoch_loop``), a new random order every epoch; the pixels stay
+   (``tfc.epoch_loop``), a new random order every epoch; the pixels stay
    uint8 in memory and are scaled to float32 inside the compiled step (a
    quarter of the bytes to read per batch; the same float32 values but for
    the last bit, as XLA multiplies by 1/255). Then the

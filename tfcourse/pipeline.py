@@ -1,4 +1,4 @@
-"""Input pipelines: the shuffled training batches that ``fit`` reads (lessons 05 and 06).
+"""Input pipelines: the shuffled training batches that ``fit`` reads (lesson 06).
 
 ``fit(x_train, y_train, batch_size=32)`` turns the arrays into a ``tf.data``
 pipeline itself: at every epoch it starts the pipeline anew and cuts the

@@ -20,9 +20,9 @@ TensorFlow is imported inside the functions that need it, so
 
 Example:
     >>> import tfcourse.speed
-    >>> tfc.speed.mlp_training_flops((784, 128, 10))
+    >>> tfc.mlp_training_flops((784, 128, 10))
     609792
-    >>> run_epoch = tfc.speed.epoch_loop(train_step, batch_size=32, seed=0)
+    >>> run_epoch = tfc.epoch_loop(train_step, batch_size=32, seed=0)
     >>> run_epoch(x_train, y_train)  # one epoch, one call
     {'loss': 0.61..., 'accuracy': 0.84...}
 """
@@ -83,7 +83,7 @@ def matmul_flops_per_second(size: int = 2048, *, repeats: int = 5) -> float:
     of several runs is taken, because other programs can only slow a run down.
 
     Example:
-        >>> flops = tfc.speed.matmul_flops_per_second()
+        >>> flops = tfc.matmul_flops_per_second()
         >>> f"{flops / 1e9:.0f} GFLOP/s"
         '180 GFLOP/s'
     """
@@ -294,7 +294,7 @@ def epoch_loop(
         ...     for v, g in zip(params, tape.gradient(loss, params)):
         ...         v.assign_sub(0.01 * g)
         ...     return loss
-        >>> run_epoch = tfc.speed.epoch_loop(train_step, batch_size=32, seed=0)
+        >>> run_epoch = tfc.epoch_loop(train_step, batch_size=32, seed=0)
         >>> for epoch in range(5):
         ...     logs = run_epoch(x_train_t, y_train_t)  # {"loss": ...}
     """
