@@ -41,13 +41,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _lessons_digest() -> str:
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "lessons").rglob("*")):
-        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
-            digest.update(str(path.relative_to(ROOT)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+def _lessons_digest() -> dict[str, str]:
+    """Every file under lessons/ and its SHA-256."""
+    return {str(path.relative_to(ROOT)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted((ROOT / "lessons").rglob("*"))
+            if path.is_file() and ".ipynb_checkpoints" not in path.parts}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +60,9 @@ def site(tmp_path_factory):
         built = build_site(list(EXECUTED_HERE), execute=True, from_dir=executed,
                            output_dir=out, allow_unexecuted=True, log=print)
     print(f"site built in {built.seconds:.0f} s")
-    assert _lessons_digest() == before, "building the site changed lessons/"
+    after = _lessons_digest()
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert changed == [], f"building the site changed lessons/: {changed}"
     return built
 
 
