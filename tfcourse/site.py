@@ -26,7 +26,6 @@ Importing it imports neither Sphinx nor TensorFlow.
 from __future__ import annotations
 
 import argparse
-import base64
 import copy
 import html
 import os
