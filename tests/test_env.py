@@ -92,7 +92,8 @@ def test_check_placement_refuses_values_without_a_device():
 def test_check_versions_passes_new_releases_and_names_the_fix_for_old_ones():
     line = env.check_versions({"tensorflow": "2.21.0", "keras": "3.15.1"})
     assert line.startswith("TensorFlow 2.21.0 · Keras 3.15.1 · Python ")
-    assert env.check_versions({"tensorflow": "2.16.0rc1", "keras": "3.0.0"})
+    with pytest.warns(env.UntestedVersionWarning, match=r"tensorflow 2.16.0rc1 \(the course is checked with 2.21.x\)"):
+        assert env.check_versions({"tensorflow": "2.16.0rc1", "keras": "3.0.0"})
     with pytest.raises(RuntimeError, match=r"tensorflow >= 2.16; found 2.15.1.*pip install -r requirements.txt"):
         env.check_versions({"tensorflow": "2.15.1", "keras": "3.0.0"})
     with pytest.raises(RuntimeError, match="keras >= 3.0; found 2.15.0"):
@@ -218,3 +219,32 @@ def test_process_tree_memory_counts_children_once_each(tmp_path):
     assert during - before >= 90 * 1024**2
     assert during <= rss
     assert env.process_tree_memory(child.pid) is None  # gone
+
+
+def test_a_newer_tensorflow_warns_and_the_lesson_goes_on():
+    # Colab's TensorFlow may be newer than the pins: a warning, no error.
+    with pytest.warns(env.UntestedVersionWarning, match="tensorflow 2.23.0.*should run"):
+        line = env.check_versions({"tensorflow": "2.23.0", "keras": "3.15.1"})
+    assert line.startswith("TensorFlow 2.23.0")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the pinned releases: not a word
+        env.check_versions({"tensorflow": "2.21.3", "keras": "3.15.0"})
+
+
+def test_on_colab_the_fix_is_a_pip_line_and_a_restart(monkeypatch):
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    with pytest.raises(RuntimeError, match=r'!pip install -q "tensorflow~=2.21.0".*Restart session'):
+        env.check_versions({"tensorflow": "2.15.0", "keras": "3.0.0"})
+
+
+def test_the_tested_versions_are_the_pinned_ones():
+    from pathlib import Path
+
+    pins = (Path(__file__).resolve().parents[1] / "requirements.txt").read_text()
+    for name, (major, minor) in env.TESTED_VERSIONS.items():
+        assert f"{name}~={major}.{minor}.0" in pins, name

@@ -17,6 +17,7 @@ import html
 import os
 import platform
 import sys
+import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -405,6 +406,13 @@ def _memory_rows() -> list[tuple[str, str]]:
 # The oldest releases the lessons are written for: Keras 3 became TensorFlow's
 # Keras in 2.16, and the lessons use Keras 3 APIs throughout.
 MINIMUM_VERSIONS = {"tensorflow": (2, 16), "keras": (3, 0)}
+# The releases the course is pinned to and checked with (requirements.txt:
+# tensorflow~=2.21.0, keras~=3.15.0; a test keeps the two in step).
+TESTED_VERSIONS = {"tensorflow": (2, 21), "keras": (3, 15)}
+
+
+class UntestedVersionWarning(UserWarning):
+    """TensorFlow or Keras is new enough but not the release the course was checked with."""
 
 
 def _release(version: str) -> tuple[int, ...]:
@@ -415,11 +423,20 @@ def _release(version: str) -> tuple[int, ...]:
     return tuple(numbers)
 
 
+def _install_fix() -> str:
+    if "google.colab" in sys.modules:  # no requirements.txt there: pin in place, then restart
+        return ('Fix: run !pip install -q "tensorflow~=2.21.0" "keras~=3.15.0" in a cell, then '
+                "Runtime > Restart session.")
+    return "Fix: pip install -r requirements.txt (from the course folder), then restart the kernel."
+
+
 def check_versions(versions: dict[str, str] | None = None) -> str:
     """Check TensorFlow and Keras are new enough; return a one-line summary.
 
     ``versions`` maps package names to version strings (default: installed).
     Too old or missing raises ``RuntimeError`` with the command that fixes it.
+    New enough but not the release the course is pinned to (Colab's, say):
+    an :class:`UntestedVersionWarning`, and the lesson goes on.
 
     Example:
         >>> check_versions({"tensorflow": "2.21.0", "keras": "3.15.1"})
@@ -433,14 +450,18 @@ def check_versions(versions: dict[str, str] | None = None) -> str:
         raise TypeError(expected("a dict of version strings like {'tensorflow': '2.21.0'}",
                                  "versions", versions,
                                  hint="Write versions as text: '2.21', not 2.21."))
+    untested = []
     for name, minimum in MINIMUM_VERSIONS.items():
         found = versions.get(name, "not installed")
         if found == "not installed" or _release(found) < minimum:
             need = ".".join(map(str, minimum))
-            raise RuntimeError(
-                f"This course needs {name} >= {need}; found {found}. "
-                "Fix: pip install -r requirements.txt (from the course folder), "
-                "then restart the kernel."
-            )
+            raise RuntimeError(f"This course needs {name} >= {need}; found {found}. {_install_fix()}")
+        if _release(found) != TESTED_VERSIONS[name]:
+            untested.append(f"{name} {found} (the course is checked with "
+                            f"{'.'.join(map(str, TESTED_VERSIONS[name]))}.x)")
+    if untested:
+        warnings.warn(
+            f"Untested versions: {'; '.join(untested)}. The lesson should run; printed numbers, "
+            "timings and error texts may differ a little.", UntestedVersionWarning, stacklevel=2)
     return (f"TensorFlow {versions['tensorflow']} · Keras {versions['keras']} · "
             f"Python {platform.python_version()}")
