@@ -176,7 +176,10 @@ def test_loopback_hosts_are_accepted(host):
 
 @pytest.fixture(scope="module")
 def jupyter_server(tmp_path_factory):
-    """A Jupyter server on 127.0.0.1 with a token: (base URL, token)."""
+    """A Jupyter server on 127.0.0.1 with a token, still starting: (base URL, token, process).
+
+    Tests call _until_up() on it, so TensorBoard starts meanwhile.
+    """
     pytest.importorskip("jupyter_server_proxy",
                         reason="pip install -r requirements.txt (jupyter-server-proxy)")
     port, token = _free_port(), secrets.token_hex(16)
@@ -188,19 +191,8 @@ def jupyter_server(tmp_path_factory):
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stderr.read()[-3000:]
-            try:
-                if _get(f"{base}/api/status?token={token}", timeout=5)[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the Jupyter server did not answer in 60 s"
-            time.sleep(0.3)
-        yield base, token
+        yield f"http://127.0.0.1:{port}", token, server
     finally:
         server.terminate()
         try:
@@ -210,8 +202,22 @@ def jupyter_server(tmp_path_factory):
         server.stderr.close()
 
 
+def _until_up(jupyter_server, timeout: float = 60) -> tuple[str, str]:
+    base, token, server = jupyter_server
+    deadline = time.monotonic() + timeout
+    while True:
+        assert server.poll() is None, server.stderr.read()[-3000:]
+        try:
+            if _get(f"{base}/api/status?token={token}", timeout=5)[0] == 200:
+                return base, token
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"the Jupyter server did not answer in {timeout} s"
+        time.sleep(0.3)
+
+
 def test_tensorboard_is_reachable_through_the_jupyter_servers_proxy(jupyter_server, served):
-    base, token = jupyter_server
+    base, token = _until_up(jupyter_server)
     info = served
     proxied = f"{base}/proxy/{info.port}"
     status, body = _get(f"{proxied}/data/runs?token={token}")

@@ -17,7 +17,9 @@ button; the lesson still teaches the standard magic.
   TensorBoard as its own child and watches its parent every half second.
   Either way it refuses any ``--host`` but loopback, and ``--bind_all``.
 - :func:`tensorboard_stop_button`: a button that stops the TensorBoard servers
-  this kernel started; *Run All* never presses it.
+  this kernel started; *Run All* never presses it. It also collects the
+  server's exit status when it ends, so the kernel's own shutdown is not held
+  up by a zombie child (and runs its clean-up).
 - :func:`temporary_log_folder`: a fresh log folder, removed when the kernel
   ends, or at the next call if the kernel was killed.
 
@@ -296,8 +298,8 @@ def _reap_when_it_ends(pid: int) -> None:
         child = next((p for p in [process, *process.parents()] if p.ppid() == os.getpid()), None)
     except psutil.Error:
         return
-    if child is None or child.pid in _REAPING or not hasattr(os, "waitpid"):
-        return
+    if child is None or child.pid in _REAPING or os.name != "posix":
+        return  # (Windows has no zombies; its os.waitpid takes a handle, not a pid)
     _REAPING.add(child.pid)
 
     def wait() -> None:
