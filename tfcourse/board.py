@@ -329,7 +329,8 @@ def tensorboard_stop_button(logdir: str | os.PathLike | None = None):
         _reap_when_it_ends(info.pid)
     ports = ", ".join(str(info.port) for info in servers)
     button = widgets.Button(description="Stop TensorBoard", icon="stop", button_style="warning",
-                            tooltip="Stop the TensorBoard server this kernel started")
+                            tooltip="Stop the TensorBoard server this kernel started",
+                            layout=widgets.Layout(width="auto"))  # the whole label, not "Stop TensorBo..."
     status = widgets.Label(
         f"TensorBoard is running (port {ports}) until you stop it or the kernel ends."
         if servers else "No TensorBoard of this kernel is running for this folder."
