@@ -144,7 +144,9 @@ def launch(argv: Sequence[str] | None = None) -> int:
     TensorBoard's notebook magic finds its server again by those arguments.
 
     On Linux this call never returns when it succeeds: the process becomes
-    TensorBoard, with the same process id.
+    TensorBoard, with the same process id. Linux sends the signal when the
+    *thread* that started the launcher ends; the kernel runs cells, and so
+    ``%tensorboard``, on its main thread, which lives as long as the kernel.
     """
     parent = os.getppid()  # first: the kernel that started us
     arguments = list(sys.argv[1:] if argv is None else argv)
