@@ -93,6 +93,18 @@ def test_lesson_structure(path: Path):
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_every_lesson_opens_on_colab(path: Path):
+    from tfcourse.site import COLAB_SETUP, colab_url
+
+    cells = load(path)["cells"]
+    assert colab_url(path.name) in source(cells[0]), "an Open in Colab badge beside Binder's"
+    setup_at = next(i for i, c in enumerate(cells) if source(c).startswith("## Setup"))
+    assert source(cells[setup_at + 1]).startswith(COLAB_SETUP), (
+        "the Setup cell starts with the Colab install snippet: python tools/add_colab_setup.py"
+    )
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_exercises_check_themselves_and_solutions_never_run_in_the_kernel(path: Path):
     cells = load(path)["cells"]
     number = path.name[:2]

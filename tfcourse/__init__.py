@@ -20,6 +20,7 @@ _EXPORTS: dict[str, str] = {
     "load_mnist": "data",
     "load_fashion_mnist": "data",
     "data_source": "data",
+    "verify_data": "data",
     "DataSource": "data",
     "MNIST_CLASSES": "data",
     "FASHION_MNIST_CLASSES": "data",
@@ -66,6 +67,7 @@ _EXPORTS: dict[str, str] = {
     "mlp_training_flops": "speed",
     # distributed.py: a local multi-worker cluster for tf.distribute
     "run_local_cluster": "distributed",
+    "network_isolation_problem": "distributed",
     # board.py: TensorBoard servers that stop with the kernel
     "use_tensorboard_launcher": "board",
     "tensorboard_stop_button": "board",

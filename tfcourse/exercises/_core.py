@@ -98,15 +98,12 @@ _REGISTRY: dict[str, Exercise] = {}
 _ATTEMPTS: Counter[str] = Counter()
 
 
-def exercise(exercise_id: str, *, question: str, hints: tuple[str, ...] = (),
-             hint: str = "") -> Callable[[Checker], Checker]:
+def exercise(exercise_id: str, *, question: str, hints: tuple[str, ...]) -> Callable[[Checker], Checker]:
     """Register ``checker`` as the exercise ``exercise_id`` (decorator).
 
     ``hints``: at least two steps, the idea first, then the function or
     formula to use.
     """
-    if hint and not hints:  # TRANSITION: one-step hints until every lesson has steps
-        hints = (hint, hint)
     if (not isinstance(hints, tuple) or len(hints) < 2
             or not all(isinstance(h, str) and h.strip() for h in hints)):
         raise ValueError(
