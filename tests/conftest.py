@@ -6,10 +6,22 @@ Nothing here is autouse: a module asks for what it needs, e.g.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
+
+# Debian's Chromium, driven by playwright, as known to work here (no browser download).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -60,3 +72,41 @@ def offline_keras_home(monkeypatch, tmp_path) -> Path:
 
     monkeypatch.setattr(data, "_download_with_keras", no_download)
     return home
+
+
+def browser_unavailable(reason: str) -> None:
+    """Skip a browser test, with the reason; fail it where CI is set (it must run there)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: the browser test must run here)")
+    pytest.skip(reason)
+
+
+def chromium_executable() -> str | None:
+    candidates = [
+        os.environ.get("TFCOURSE_CHROMIUM"),
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+        "/usr/bin/chromium",
+    ]
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for the module's tests (tests/test_browser.py, tests/test_site.py)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_unavailable("the playwright package is not installed (pip install -r requirements.txt)")
+    executable = chromium_executable()
+    if executable is None:
+        browser_unavailable("no Chromium found (Debian: apt-get install chromium; or set TFCOURSE_CHROMIUM)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

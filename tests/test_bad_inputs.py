@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import tfcourse as tfc
-from tfcourse import cli, data, distributed, env
+from tfcourse import cli, data, distributed
 from tfcourse.curves import NonFiniteHistoryWarning
 from tfcourse.predictions import NonFiniteImageWarning
 from tfcourse.weights import NonFiniteWeightsWarning

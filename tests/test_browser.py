@@ -52,14 +52,6 @@ EXPLORER_CSS = {
     "PredictionExplorer": "tfc-prediction-explorer",
     "DrawDigit": "tfc-draw-digit",
 }
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SERVER_START_TIMEOUT_S = 90
 RUN_ALL_TIMEOUT_S = 150
 UPDATE_TIMEOUT_MS = 20_000
@@ -97,47 +89,11 @@ def test_every_lesson_with_an_explorer_is_listed():
 # --- browser and server ---------------------------------------------------------------
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: the browser test must run here)")
-    pytest.skip(reason)
-
-
-def _chromium() -> str | None:
-    candidates = [
-        os.environ.get("TFCOURSE_CHROMIUM"),
-        shutil.which("chromium"),
-        shutil.which("chromium-browser"),
-        "/usr/bin/chromium",
-    ]
-    for candidate in candidates:
-        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
 @pytest.fixture(scope="module")
 def artifacts() -> Path:
     folder = Path(os.environ.get("TFCOURSE_ARTIFACTS") or ROOT / "test-artifacts") / "browser"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -r requirements.txt)")
-    executable = _chromium()
-    if executable is None:
-        _unavailable("no Chromium found (Debian: apt-get install chromium; or set TFCOURSE_CHROMIUM)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _free_port() -> int:

@@ -189,19 +189,10 @@ def test_hints_come_in_steps_and_never_give_the_answer(exercise_id):
         assert giveaway not in text, (giveaway, text)
 
 
-def test_each_wrong_answer_earns_the_next_hint_then_the_solution_pointer(monkeypatch):
-    from collections import Counter
+def test_each_wrong_answer_earns_the_next_hint_then_the_solution_pointer():
+    from exercise_helpers import assert_each_wrong_answer_earns_the_next_hint
 
-    from tfcourse.exercises import _core, get_exercise
-
-    monkeypatch.setattr(_core, "_ATTEMPTS", Counter())  # a fresh kernel: no earlier attempts
-    hints = get_exercise("04.1").hints
-    first, second, third = (exercises.check("04.1", wrong) for wrong in (1, 2, 3))
-    assert (first.hint_step, second.hint_step, third.hint_step) == (1, 2, len(hints))
-    assert first.hint == hints[0] and second.hint == hints[1]
-    assert f"Hint 1 of {len(hints)}" in first.to_text()
-    assert _core.SOLUTION_POINTER not in first.to_text()
-    assert _core.SOLUTION_POINTER in third.to_text()
+    assert_each_wrong_answer_earns_the_next_hint("04.1", 1)
 
 
 def test_04_3_the_articles_model_as_written_is_not_built_until_it_sees_an_image():

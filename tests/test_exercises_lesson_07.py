@@ -179,15 +179,7 @@ def test_hints_come_in_steps_and_never_give_the_answer(exercise_id):
         assert giveaway not in text, (giveaway, text)
 
 
-def test_each_wrong_answer_earns_the_next_hint_then_the_solution_pointer(monkeypatch):
-    from collections import Counter
+def test_each_wrong_answer_earns_the_next_hint_then_the_solution_pointer():
+    from exercise_helpers import assert_each_wrong_answer_earns_the_next_hint
 
-    from tfcourse.exercises import _core, get_exercise
-
-    monkeypatch.setattr(_core, "_ATTEMPTS", Counter())  # a fresh kernel: no earlier attempts
-    hints = get_exercise("07.2").hints
-    first, second, third = (exercises.check("07.2", wrong) for wrong in ((1, 1, 1), (2, 2, 2), (3, 3, 3)))
-    assert (first.hint_step, second.hint_step, third.hint_step) == (1, 2, len(hints))
-    assert first.hint == hints[0] and second.hint == hints[1]
-    assert _core.SOLUTION_POINTER not in first.to_text()
-    assert _core.SOLUTION_POINTER in third.to_text()
+    assert_each_wrong_answer_earns_the_next_hint("07.2", (1, 1, 1))

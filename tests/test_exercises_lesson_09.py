@@ -11,7 +11,12 @@ import pytest
 
 from tfcourse import exercises
 
-from exercise_helpers import assert_unanswered, not_yet_sentence as _not_yet  # tests/exercise_helpers.py
+from exercise_helpers import (  # tests/exercise_helpers.py
+    assert_each_wrong_answer_earns_the_next_hint,
+    assert_hints_in_steps,
+    assert_unanswered,
+    not_yet_sentence as _not_yet,
+)
 
 keras = pytest.importorskip("keras")
 layers = keras.layers
@@ -56,11 +61,7 @@ def test_each_exercise_waits_for_an_answer(exercise_id):
     ],
 )
 def test_the_first_hint_gives_the_idea_without_the_code(exercise_id, code_words):
-    exercise = exercises.get_exercise(exercise_id)
-    assert exercise.hint == exercise.hints[0]
-    assert len(exercise.hints) >= 2 and len(set(exercise.hints)) == len(exercise.hints)
-    for word in code_words:
-        assert word not in exercise.hints[0], (exercise_id, word)
+    assert_hints_in_steps(exercise_id, not_in_first=tuple(code_words))
 
 
 def test_09_3_no_hint_holds_the_whole_solution():
@@ -71,14 +72,7 @@ def test_09_3_no_hint_holds_the_whole_solution():
 
 @pytest.mark.parametrize("exercise_id, wrong", [("09.1", 101_770), ("09.3", "no/such/folder")])
 def test_each_wrong_answer_earns_the_next_hint_then_the_solution_pointer(exercise_id, wrong):
-    from tfcourse.exercises._core import _ATTEMPTS, SOLUTION_POINTER
-
-    _ATTEMPTS[exercise_id] = 0
-    hints = exercises.get_exercise(exercise_id).hints
-    shown = [exercises.check(exercise_id, wrong) for _ in range(len(hints) + 1)]
-    assert [f.hint for f in shown] == [*hints, hints[-1]]
-    assert SOLUTION_POINTER not in shown[0].to_text()
-    assert SOLUTION_POINTER in shown[-1].to_text()
+    assert_each_wrong_answer_earns_the_next_hint(exercise_id, wrong)
 
 
 def test_09_3_feedback_names_the_mistake_without_the_code(exports):

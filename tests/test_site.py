@@ -20,7 +20,6 @@ import http.server
 import json
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -31,14 +30,6 @@ from tfcourse.site import build_site, clean_stream_text, prepare_lesson
 
 ROOT = Path(__file__).resolve().parents[1]
 EXECUTED_HERE = (1, 4)
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _lessons_digest() -> dict[str, str]:
@@ -156,29 +147,6 @@ def test_solutions_are_collapsed_and_nothing_loads_from_outside(site):
 
 
 # --- in a browser ----------------------------------------------------------------------
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: the browser test must run here)")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the playwright package is not installed (pip install -r requirements.txt)")
-    executable = os.environ.get("TFCOURSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-    if not (os.path.isfile(executable) and os.access(executable, os.X_OK)):
-        _unavailable("no Chromium found (Debian: apt-get install chromium; or set TFCOURSE_CHROMIUM)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -798,7 +798,7 @@ class PredictionExplorer(_Explorer):
         self.from_logits = False
         if callable(getattr(model_or_probabilities, "predict", None)):
             model = model_or_probabilities
-            wanted = _model_input_shape(model)
+            wanted = _known_input_shape(model)
             one_image = tuple(self._images.shape[1:])  # (height, width), a channel axis dropped
             if wanted is not None and wanted not in (one_image, (*one_image, 1)):
                 raise ValueError(expected(
@@ -1119,7 +1119,7 @@ def _to_gray(pixels: Any, invert: bool) -> np.ndarray:
     return values
 
 
-def _model_input_shape(model: Any) -> tuple[int, ...] | None:
+def _known_input_shape(model: Any) -> tuple[int, ...] | None:
     """The shape of one input the model takes, without the batch axis, when it is known."""
     try:
         shape = model.input_shape
