@@ -21,7 +21,10 @@ nbclient = pytest.importorskip("nbclient")
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
-def test_every_worked_solution_passes_its_checker(path: Path):
+def test_every_worked_solution_passes_its_checker(path: Path, tmp_path, monkeypatch):
+    # Some solutions keep files for the student to look at (tempfile.mkdtemp):
+    # here they land in this test's own folder, which pytest removes.
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
     nb = nbformat.reads(json.dumps(with_solutions_run(load(path))), as_version=4)
     client = nbclient.NotebookClient(
         nb, timeout=600, startup_timeout=120, kernel_name="python3",
