@@ -33,7 +33,7 @@ def test_the_question_and_hints_in_steps_are_there(exercise_id):
 
 def test_hints_never_hold_the_solutions_code_or_answer():
     hints = " ".join(h for i in IDS for h in exercises.get_exercise(i).hints)
-    for code in ("answer =", "256", "return ", "/ global_batch_size", '"index": 2', "index=2",
+    for code in ("answer =", "192", "return ", "/ global_batch_size", '"index": 2', "index=2",
                  "10.0.0.3:2222"):
         assert code not in hints
 
@@ -43,7 +43,7 @@ def test_each_wrong_answer_earns_the_next_hint_step_then_the_solution_pointer():
 
     _ATTEMPTS.pop("11.1", None)
     hints = exercises.get_exercise("11.1").hints
-    first, second, third = (exercises.check("11.1", 32) for _ in range(3))
+    first, second, third = (exercises.check("11.1", 16) for _ in range(3))
     assert first.hint == hints[0] and SOLUTION_POINTER not in first.to_text()
     assert second.hint == hints[1] and SOLUTION_POINTER in second.to_text()
     assert third.hint == hints[-1]  # the steps stop at the last one
@@ -59,22 +59,22 @@ def test_a_wrong_kind_of_answer_gets_feedback_not_a_traceback(exercise_id, answe
 
 
 def test_11_1_replicas_times_examples_passes():
-    # 2 machines × 4 GPUs = 8 replicas, 32 examples each: worked out here, not read from the checker
-    assert exercises.check("11.1", 8 * 32).passed
-    assert exercises.check("11.1", np.int64(256)).passed
-    assert exercises.check("11.1", 256.0).passed
+    # 3 machines × 4 GPUs = 12 replicas, 16 examples each: worked out here, not read from the checker
+    assert exercises.check("11.1", 12 * 16).passed
+    assert exercises.check("11.1", np.int64(192)).passed
+    assert exercises.check("11.1", 192.0).passed
 
 
 @pytest.mark.parametrize(
     ("answer", "phrase"),
     [
-        (32, "one replica's share"),
-        (128, "one machine"),
-        (64, "one replica per machine"),
-        (8, "number of replicas"),
-        (512, "replicas in sync × examples per replica"),
-        (256.5, "not a whole number"),
-        ("256", "without quotes"),
+        (16, "one replica's share"),
+        (64, "one machine"),
+        (48, "one replica per machine"),
+        (12, "number of replicas"),
+        (384, "replicas in sync × examples per replica"),
+        (192.5, "not a whole number"),
+        ("192", "without quotes"),
     ],
 )
 def test_11_1_typical_slips_say_what_was_missed(answer, phrase):

@@ -33,25 +33,26 @@ def test_a_wrong_kind_of_answer_gets_feedback_not_a_traceback(exercise_id, answe
 
 
 def test_12_1_the_shape_tensorflow_accepts_passes(tf, tmp_path):
-    images = np.zeros((8, 28, 28), np.float32)[..., np.newaxis]
+    photos = np.zeros((16, 32, 32, 3), np.float32)  # red, green, blue
     with tf.summary.create_file_writer(str(tmp_path)).as_default():
-        assert tf.summary.image("digits", images, step=0, max_outputs=8)  # TensorFlow takes this shape
-    assert exercises.check("12.1", images.shape).passed
-    assert exercises.check("12.1", [8, 28, 28, 1]).passed
+        assert tf.summary.image("photos", photos, step=0, max_outputs=16)  # TensorFlow takes this shape
+    assert exercises.check("12.1", photos.shape).passed
+    assert exercises.check("12.1", [16, 32, 32, 3]).passed
 
 
 @pytest.mark.parametrize(
     ("answer", "phrase"),
     [
-        ((8, 28, 28), "fourth, the channels"),
-        ((8, 1, 28, 28), "channels last"),
-        ((28, 28, 1), "batch of images comes first"),
-        ((8, 784), "flattened"),
-        ((8, 28, 28, 3), "grey"),
-        ((16, 28, 28, 1), "(images, height, width, channels)"),
-        ((8.0, 28, 28, 1), "whole number, such as 28"),
-        ("(8, 28, 28, 1)", "Expected a tuple of whole numbers"),
-        (np.zeros((8, 28, 28, 1)), "its shape"),
+        ((16, 32, 32), "fourth, the channels"),
+        ((16, 3, 32, 32), "channels last"),
+        ((32, 32, 3), "batch of images comes first"),
+        ((16, 3072), "flattened"),
+        ((16, 1024), "flattened"),
+        ((16, 32, 32, 1), "grey"),
+        ((8, 28, 28, 1), "(images, height, width, channels)"),
+        ((16.0, 32, 32, 3), "whole number, such as 32"),
+        ("(16, 32, 32, 3)", "Expected a tuple of whole numbers"),
+        (np.zeros((16, 32, 32, 3)), "its shape"),
     ],
 )
 def test_12_1_typical_slips(answer, phrase):
@@ -176,7 +177,7 @@ def test_12_3_a_reader_that_raises_gives_feedback(tf):
 @pytest.mark.parametrize(
     ("exercise_id", "code"),
     [
-        ("12.1", ["(8, 28, 28, 1)", "np.newaxis"]),
+        ("12.1", ["(16, 32, 32, 3)", "np.newaxis"]),
         ("12.2", ["tf.summary.scalar(", "enumerate(values)", "step=step"]),
         ("12.3", ["EventAccumulator(str(", "float(tf.make_ndarray(", ".Reload()\n"]),
     ],

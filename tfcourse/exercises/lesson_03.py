@@ -119,8 +119,8 @@ def _sgd_update(answer: Any) -> str | None:
             continue
         if np.allclose(after, start):
             return ("The variable still holds its old values. `variable = variable - ...` only "
-                    "makes a new tensor and points a local name at it; change the variable itself "
-                    "with its assign_sub method.")
+                    "makes a new tensor and points a local name at it: which method of a "
+                    "tf.Variable changes the variable itself, in place?")
         if np.allclose(after, start + rate * gradient, atol=1e-6):
             return ("The variable moved along the gradient, uphill: the loss would grow. "
                     "Subtract the step instead of adding it.")
@@ -138,7 +138,7 @@ def _sgd_update(answer: Any) -> str | None:
 # Exercise 03.3: what the loss does with learning rate 10.0 (multiple choice).
 CHOICES_03_3 = {
     "a": "The loss falls about 1,000 times faster, so training is done in a few steps.",
-    "b": "The loss leaps to thousands within a few steps, then stays at about 2.4: "
+    "b": "The loss leaps a hundredfold or more within a few steps, then stays at about 2.4: "
     "the network ends up no better than guessing.",
     "c": "Nothing changes: the learning rate only decides how fast the loss falls, not where it ends.",
     "d": "TensorFlow refuses to run: a learning rate must be below 1.",

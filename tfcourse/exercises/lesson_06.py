@@ -195,26 +195,14 @@ def _changes_the_maths(answer: Any) -> str | None:
         return None
     if not chosen:
         return "Some of these do change what the model learns; choose at least one letter."
-    # The feedback counts and explains, but never names a letter: guessing must not reveal the set.
-    wrong, missing = len(chosen - right), len(right - chosen)
-    parts = []
-    if wrong:
-        verb = "changes" if wrong == 1 else "change"
-        parts.append(f"{wrong} of your {len(chosen)} choices only {verb} how the same training is run or scored")
-    if missing:
-        parts.append(f"{missing} {'change that alters' if missing == 1 else 'changes that alter'} "
-                     f"the training {'is' if missing == 1 else 'are'} missing")
-    return _first_upper("; ".join(parts)) + ". " + IDEA_06_3
-
-
-def _first_upper(text: str) -> str:
-    return text[:1].upper() + text[1:]
+    # Every wrong set gets the same words: no letter, no option, no count of right
+    # or wrong choices, so trying letters one at a time reveals nothing.
+    return "Not this set. " + IDEA_06_3
 
 
 # What every wrong answer to 06.3 is told, whichever letters it holds.
 IDEA_06_3 = (
     "A change alters what is learned only if it changes the updates: how many there are, which "
-    "images each one averages, or how large each one is. Running the same updates in fewer calls, "
-    "compiled another way or from the same float32 pixels leaves the weights the same up to "
-    "rounding; scoring the test set makes no updates at all."
+    "images each one averages, or how large each one is. Put that question to each option in "
+    "turn, with what the lesson measured for it."
 )

@@ -19,10 +19,10 @@ from tfcourse.exercises._core import exercise
 
 __all__: list[str] = []  # the exercises register themselves; nothing to import
 
-# Exercise 11.1: the global batch of a two-machine, eight-GPU job.
-MACHINES_11_1 = 2
+# Exercise 11.1: the global batch of a three-machine, twelve-GPU job.
+MACHINES_11_1 = 3
 GPUS_PER_MACHINE_11_1 = 4
-PER_REPLICA_11_1 = 32
+PER_REPLICA_11_1 = 16
 
 
 @exercise(

@@ -21,20 +21,22 @@ from tfcourse.exercises._core import exercise
 
 __all__: list[str] = []  # the exercises register themselves; nothing to import
 
-# Exercise 12.1: the shape tf.summary.image wants for a batch of grey digits.
-IMAGES_12_1 = 8
-HEIGHT_12_1 = WIDTH_12_1 = 28
+# Exercise 12.1: the shape tf.summary.image wants for a batch of colour photos
+# (the lesson shows grey digits: the answer is not printed there).
+IMAGES_12_1 = 16
+HEIGHT_12_1 = WIDTH_12_1 = 32
+CHANNELS_12_1 = 3  # red, green, blue
 
 
 @exercise(
     "12.1",
     question=f"tf.summary.image takes a 4-D batch of images. What shape must {IMAGES_12_1} "
-    f"greyscale {HEIGHT_12_1}×{WIDTH_12_1} digits have? Give a tuple of whole numbers.",
+    f"colour photos of {HEIGHT_12_1}×{WIDTH_12_1} pixels have? Give a tuple of whole numbers.",
     hints=(
         "A batch stacks whole images along a first axis; each image has a height, a width, "
         "and colour channels.",
         "TensorFlow orders the axes (images, height, width, channels): count how many channels "
-        "a grey image has.",
+        "a colour image has.",
     ),
 )
 def _image_batch_shape(answer: Any) -> str | None:
@@ -44,21 +46,21 @@ def _image_batch_shape(answer: Any) -> str | None:
     if not isinstance(answer, (tuple, list)):
         return type_problem("a tuple of whole numbers such as (2, 3)", answer)
     if not all(is_whole(n) for n in answer):
-        return f"Every length in a shape is a whole number, such as 28 (not 28.0 or '28'); received {answer!r}."
+        return f"Every length in a shape is a whole number, such as 32 (not 32.0 or '32'); received {answer!r}."
     shape = tuple(int(n) for n in answer)
-    right = (IMAGES_12_1, HEIGHT_12_1, WIDTH_12_1, 1)
+    right = (IMAGES_12_1, HEIGHT_12_1, WIDTH_12_1, CHANNELS_12_1)
     if shape == right:
         return None
     if shape == right[:3]:
         return "Three axes: tf.summary.image wants a fourth, the channels (1 for grey, 3 for colour)."
-    if shape == (IMAGES_12_1, 1, HEIGHT_12_1, WIDTH_12_1):
+    if shape == (IMAGES_12_1, CHANNELS_12_1, HEIGHT_12_1, WIDTH_12_1):
         return "TensorFlow puts the channels last: (images, height, width, channels)."
     if shape == right[1:]:
         return "That is one image; the batch of images comes first."
-    if shape == (IMAGES_12_1, HEIGHT_12_1 * WIDTH_12_1):
+    if shape[0] == IMAGES_12_1 and len(shape) == 2:
         return "Those are flattened rows of pixels; an image keeps its height and width."
-    if shape == (IMAGES_12_1, HEIGHT_12_1, WIDTH_12_1, 3):
-        return "Three channels are for colour images; MNIST digits are grey."
+    if shape == (IMAGES_12_1, HEIGHT_12_1, WIDTH_12_1, 1):
+        return "One channel is for grey images like the digits; a colour photo has more."
     return f"{shape} is not it: (images, height, width, channels)."
 
 
