@@ -110,3 +110,19 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="session")
+def lessons_run_with_solutions(tmp_path_factory) -> dict:
+    """Every lesson executed once with its worked solutions as code cells.
+
+    ``{lesson path: (executed notebook, None) or (None, error)}``. Shared by
+    tests/test_solutions.py (each solution passes its checker) and
+    tests/test_site.py (the website built from these runs), so the suite runs
+    the lessons this way once.
+    """
+    pytest.importorskip("nbclient")
+    from lesson_notebooks import LESSONS, execute_with_solutions
+
+    scratch = tmp_path_factory.mktemp("lesson-tmp")
+    return {path: execute_with_solutions(path, scratch) for path in LESSONS}

@@ -101,3 +101,53 @@ def prose_words(nb: dict) -> int:
 def study_minutes(nb: dict) -> int | None:
     match = STUDY_TIME.search(source(nb["cells"][0]))
     return int(match.group(1)) if match else None
+
+
+def execute_with_solutions(path: Path, scratch: Path) -> tuple[dict | None, str | None]:
+    """Run lesson ``path`` with its worked solutions as code cells, as a student's kernel would.
+
+    Returns ``(executed notebook, None)``, or ``(None, the error)`` when a cell
+    failed. Files the lesson's code keeps in the temporary folder go to
+    ``scratch``. Widget state is stored, so a site built from it can draw the
+    explorers.
+    """
+    import os
+
+    import nbclient
+    import nbformat
+
+    nb = nbformat.reads(json.dumps(with_solutions_run(load(path))), as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=600, startup_timeout=120, kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},  # the lesson's own folder, as nbval
+    )
+    saved = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(scratch)  # the kernel inherits it
+    try:
+        client.execute()
+    except nbclient.exceptions.CellExecutionError as err:
+        return None, str(err)
+    finally:
+        if saved is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved
+    return json.loads(nbformat.writes(nb)), None
+
+
+def student_view(original: dict, executed: dict) -> dict:
+    """``original`` with the outputs of ``executed`` (a run with solutions), solutions still collapsed.
+
+    The solutions stand at the end of each lesson and change no output a
+    student sees (the exercise cells say "Your turn" either way), so this is
+    the notebook after a student's *Run All*.
+    """
+    view = copy.deepcopy(original)
+    view["metadata"] = copy.deepcopy(executed.get("metadata", original["metadata"]))
+    if len(view["cells"]) != len(executed["cells"]):
+        raise ValueError("the executed notebook does not match the lesson cell for cell")
+    for cell, ran in zip(view["cells"], executed["cells"]):
+        if cell["cell_type"] == "code":
+            cell["outputs"] = ran.get("outputs", [])
+            cell["execution_count"] = ran.get("execution_count")
+    return view

@@ -1,10 +1,11 @@
 """The course website (``python -m tfcourse site``), built and opened in headless Chromium.
 
-To keep the suite's time in bounds the site is built from two lessons
-executed here (01: a figure; 04: an explorer, parameter tables, maths); the
-other lessons get pages without outputs (``allow_unexecuted``). Set
+The site is built from every lesson as the suite already runs it for
+tests/test_solutions.py (the ``lessons_run_with_solutions`` fixture), with its
+worked solutions put back as the collapsed blocks a student sees: every lesson
+page has its outputs, and no lesson runs twice for it. Set
 ``TFCOURSE_SITE_FROM`` to a folder of executed lessons (``python -m tfcourse
-run`` writes ``_build/rehearsal``) to test the full site instead.
+run`` writes ``_build/rehearsal``) to test a site built from those instead.
 
 Every page must render, show its figures, link only to pages that exist and
 log no console error; no page may load anything from outside the site.
@@ -26,10 +27,10 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
+from lesson_notebooks import load, student_view  # tests/lesson_notebooks.py
 from tfcourse.site import build_site, clean_stream_text, prepare_lesson
 
 ROOT = Path(__file__).resolve().parents[1]
-EXECUTED_HERE = (1, 4)
 
 
 def _lessons_digest() -> dict[str, str]:
@@ -40,16 +41,19 @@ def _lessons_digest() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    before = _lessons_digest()
+def site(tmp_path_factory, request):
     out = tmp_path_factory.mktemp("site") / "site"
     from_dir = os.environ.get("TFCOURSE_SITE_FROM")
-    if from_dir:
-        built = build_site(from_dir=from_dir, output_dir=out, log=print)
-    else:
-        executed = tmp_path_factory.mktemp("executed")
-        built = build_site(list(EXECUTED_HERE), execute=True, from_dir=executed,
-                           output_dir=out, allow_unexecuted=True, log=print)
+    if not from_dir:
+        runs = request.getfixturevalue("lessons_run_with_solutions")
+        from_dir = tmp_path_factory.mktemp("executed")
+        for path, (executed, error) in runs.items():
+            if error is not None:
+                pytest.fail(f"{path.name} does not run, so its page cannot be built:\n{error}")
+            view = student_view(load(path), executed)
+            (from_dir / path.name).write_text(json.dumps(view, indent=1), encoding="utf-8")
+    before = _lessons_digest()
+    built = build_site(from_dir=from_dir, output_dir=out, log=print)
     print(f"site built in {built.seconds:.0f} s")
     after = _lessons_digest()
     changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
@@ -141,9 +145,7 @@ def test_solutions_are_collapsed_and_nothing_loads_from_outside(site):
         found = external.search(text)
         assert found is None, f"{page.name} loads {text[found.start():found.start() + 200]}"
     for page in site.pages:
-        if page.stem.startswith(tuple(f"{n:02d}_" for n in EXECUTED_HERE)) or \
-                os.environ.get("TFCOURSE_SITE_FROM"):
-            assert "Worked solution" in page.read_text(encoding="utf-8")
+        assert "Worked solution" in page.read_text(encoding="utf-8"), page.name
 
 
 # --- in a browser ----------------------------------------------------------------------

@@ -9,28 +9,17 @@ its checker stops accepting, fails this test.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from lesson_notebooks import LESSONS, load, with_solutions_run  # tests/lesson_notebooks.py
-
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+from lesson_notebooks import LESSONS  # tests/lesson_notebooks.py
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
-def test_every_worked_solution_passes_its_checker(path: Path, tmp_path, monkeypatch):
-    # Some solutions keep files for the student to look at (tempfile.mkdtemp):
-    # here they land in this test's own folder, which pytest removes.
-    monkeypatch.setenv("TMPDIR", str(tmp_path))
-    nb = nbformat.reads(json.dumps(with_solutions_run(load(path))), as_version=4)
-    client = nbclient.NotebookClient(
-        nb, timeout=600, startup_timeout=120, kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},  # the lesson's own folder, as nbval
-    )
-    try:
-        client.execute()
-    except nbclient.exceptions.CellExecutionError as err:
-        pytest.fail(f"{path.name} with its worked solutions run:\n{err}", pytrace=False)
+def test_every_worked_solution_passes_its_checker(path: Path, lessons_run_with_solutions):
+    # The run itself is the session fixture in tests/conftest.py: some solutions
+    # keep files for the student (tempfile.mkdtemp), which land in its own folder.
+    _, error = lessons_run_with_solutions[path]
+    if error is not None:
+        pytest.fail(f"{path.name} with its worked solutions run:\n{error}", pytrace=False)
