@@ -11,8 +11,10 @@ is set here reaches every lesson too.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent
 # The real MNIST test set that this project's CI machines keep beside the checkout.
 SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist-t10k"
+SCRATCH = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,6 +45,14 @@ def _visible_gpus() -> int:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # What the run leaves in the temporary folder (TensorFlow's autograph files,
+    # a lesson kernel's folders when nbval kills the kernel rather than letting
+    # it exit) goes to a folder of the run's own, removed at the end: the
+    # machine's /tmp is left as it was found. Lesson kernels inherit it.
+    scratch = tempfile.mkdtemp(prefix="pytest-scratch-")
+    config.stash[SCRATCH] = scratch
+    os.environ["TMPDIR"] = scratch
+    tempfile.tempdir = scratch
     mode = config.getoption("--device")
     os.environ["TFCOURSE_DEVICE"] = mode
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -68,6 +79,12 @@ def pytest_configure(config: pytest.Config) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    scratch = config.stash.get(SCRATCH, None)
+    if scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _build_info() -> dict:
