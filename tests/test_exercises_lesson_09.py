@@ -56,7 +56,7 @@ def test_each_exercise_waits_for_an_answer(exercise_id):
     "exercise_id, code_words",
     [
         ("09.1", ["count_params", "203", "2 *"]),
-        ("09.2", ["model.save", ".keras", "build_seed_model"]),
+        ("09.2", ["model.save", ".keras", "build_article_model"]),
         ("09.3", ["Rescaling", "uint8", "export(", "Sequential"]),
     ],
 )

@@ -32,7 +32,7 @@ CLASSES = 10
 UNITS_04_1 = 64
 # Exercise 04.2: the layer sizes of a deeper MLP, input first.
 SIZES_04_2 = (PIXELS, 256, 128, CLASSES)
-# Exercise 04.3: the parameter budget a seed-like model must hit exactly.
+# Exercise 04.3: the parameter budget a model like the article's must hit exactly.
 TARGET_04_3 = 39_760
 
 
@@ -92,7 +92,7 @@ def _dense_64(answer: Any) -> str | None:
     if value == _dense_parameters(IMAGE_SHAPE[0], UNITS_04_1):
         return f"The input is the flattened image: {IMAGE_SHAPE[0]}×{IMAGE_SHAPE[1]} values, not 28."
     if value == _dense_parameters(PIXELS, 128):
-        return f"{value:,} is the seed model's hidden layer with 128 units; this one has {UNITS_04_1}."
+        return f"{value:,} is the article's model's hidden layer with 128 units; this one has {UNITS_04_1}."
     return f"{value:,} is not the count of a Dense({UNITS_04_1}) layer on {PIXELS} inputs."
 
 
@@ -117,7 +117,7 @@ def _deeper_mlp(answer: Any) -> str | None:
     if value == _mlp_parameters(SIZES_04_2, use_bias=False):
         return f"{value:,} counts the weights only: every unit of every layer also has a bias."
     if value == _mlp_parameters([PIXELS, 128, CLASSES]):
-        return f"{value:,} is the seed model (784-128-10); this network has two hidden layers."
+        return f"{value:,} is the article's model (784-128-10); this network has two hidden layers."
     pairs = list(zip(SIZES_04_2, SIZES_04_2[1:]))
     for skipped in range(len(pairs)):
         kept = [_dense_parameters(n, u) for i, (n, u) in enumerate(pairs) if i != skipped]
@@ -132,7 +132,7 @@ def _deeper_mlp(answer: Any) -> str | None:
 
 @exercise(
     "04.3",
-    question=f"Build a keras.Sequential model like the seed model (Input of shape (28, 28), "
+    question=f"Build a keras.Sequential model like the article's model (Input of shape (28, 28), "
     f"Flatten, one Dense hidden layer with relu, Dense({CLASSES}) with softmax) that has "
     f"exactly {TARGET_04_3:,} parameters.",
     hints=(
@@ -154,14 +154,14 @@ def _model_with_budget(answer: Any) -> str | None:
         return problem
     kinds = [type(layer).__name__ for layer in answer.layers]
     if kinds != ["Flatten", "Dense", "Dense"]:
-        return f"Expected the layers Flatten, Dense, Dense (like the seed model). Received: {', '.join(kinds) or 'no layers'}."
+        return f"Expected the layers Flatten, Dense, Dense (like the article's model). Received: {', '.join(kinds) or 'no layers'}."
     _, hidden, output = answer.layers
     if activation_name(hidden) != "relu":
         return f"The hidden layer should use activation='relu'; it uses {activation_name(hidden)!r}."
     if output.units != CLASSES or activation_name(output) != "softmax":
         return f"The last layer should be Dense({CLASSES}, activation='softmax') for the ten digits."
     if not (hidden.use_bias and output.use_bias):
-        return "Keep the biases (use_bias=True, the default), as in the seed model."
+        return "Keep the biases (use_bias=True, the default), as in the article's model."
     count = answer.count_params()
     if count != TARGET_04_3:
         direction = "fewer" if count > TARGET_04_3 else "more"

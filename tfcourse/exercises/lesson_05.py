@@ -1,7 +1,7 @@
-"""Exercises of lesson 05, training the seed model on MNIST with Keras.
+"""Exercises of lesson 05, training the article's model on MNIST with Keras.
 
 Each checker recomputes what a right answer must satisfy from the numbers in
-the question (ten classes, 60,000 images, a batch size, the seed model's
+the question (ten classes, 60,000 images, a batch size, the article's model's
 sizes), so a right answer reached another way passes too. Keras is imported
 only when an answer must be inspected as a model.
 """
@@ -36,7 +36,7 @@ CLASSES = 10
 TRAIN_IMAGES_05_2 = 60_000
 BATCH_SIZE_05_2 = 128
 DEFAULT_BATCH_SIZE = 32
-EPOCHS_05_2 = 5  # the seed's fit, for the "all five epochs" slip
+EPOCHS_05_2 = 5  # the article's fit, for the "all five epochs" slip
 
 # Exercise 05.3: ten times the learning rate that optimizer="sgd" gets.
 DEFAULT_SGD_LEARNING_RATE = 0.01
@@ -130,7 +130,7 @@ def _steps_per_epoch(answer: Any) -> str | None:
 
 
 def _architecture_problem(model: Any) -> str | None:
-    """Why ``model`` is not the seed's Flatten-Dense(128)-Dense(10) network, or None."""
+    """Why ``model`` is not the article's Flatten-Dense(128)-Dense(10) network, or None."""
     if not model.built or not model.inputs:
         return "The model has no input shape yet: start it with keras.Input(shape=(28, 28))."
     problem = image_input_problem(model, IMAGE_SHAPE)
@@ -144,7 +144,7 @@ def _architecture_problem(model: Any) -> str | None:
     seed_count = (PIXELS * HIDDEN_UNITS + HIDDEN_UNITS) + (HIDDEN_UNITS * CLASSES + CLASSES)
     if model.count_params() != seed_count:
         return (
-            f"Build the seed's architecture again (Flatten, Dense({HIDDEN_UNITS}, relu), "
+            f"Build the article's architecture again (Flatten, Dense({HIDDEN_UNITS}, relu), "
             f"Dense({CLASSES}, softmax)): it has {seed_count:,} parameters, yours "
             f"{model.count_params():,}."
         )
@@ -206,7 +206,7 @@ def _metrics_problem(model: Any) -> str | None:
 
 @exercise(
     "05.3",
-    question=f"Build the seed model again and compile it with plain SGD at learning rate "
+    question=f"Build the article's model again and compile it with plain SGD at learning rate "
     f"{LEARNING_RATE_05_3:g} (ten times the default), the same loss and the accuracy metric. "
     "The answer is the compiled model.",
     hints=(

@@ -20,7 +20,7 @@ from tfcourse.exercises.lesson_07 import read_parameter_count, cnn_parameters, s
 __all__: list[str] = []  # the exercises register themselves; nothing to import
 
 CLASSES = 10
-HIDDEN_UNITS = 128  # the seed MLP's hidden layer
+HIDDEN_UNITS = 128  # the article's MLP's hidden layer
 COLOUR_IMAGE = (32, 32, 3)  # CIFAR-10: 32×32 pixels, red, green and blue
 MNIST_PIXELS = 28 * 28
 
@@ -34,7 +34,7 @@ def _dense_parameters(inputs: int, units: int, *, use_bias: bool = True) -> int:
 
 
 def _mlp_parameters(inputs: int, *, use_bias: bool = True) -> int:
-    """The seed MLP (Flatten, Dense(128), Dense(10)) on ``inputs`` values per image.
+    """The article's MLP (Flatten, Dense(128), Dense(10)) on ``inputs`` values per image.
 
     Example:
         >>> _mlp_parameters(784)
@@ -110,7 +110,7 @@ def _recall_per_class(answer: Any) -> str | None:
 
 @exercise(
     "08.2",
-    question=f"The seed MLP (Flatten, Dense({HIDDEN_UNITS}, relu), Dense({CLASSES}, softmax)) "
+    question=f"The article's MLP (Flatten, Dense({HIDDEN_UNITS}, relu), Dense({CLASSES}, softmax)) "
     f"gets colour images of {COLOUR_IMAGE[0]}×{COLOUR_IMAGE[1]}×{COLOUR_IMAGE[2]} "
     "(CIFAR-10's shape). How many parameters does it have?",
     hints=(
@@ -132,14 +132,14 @@ def _mlp_on_colour(answer: Any) -> str | None:
         _mlp_parameters(height * width):
             f"A colour pixel holds {channels} values (red, green, blue): Flatten makes "
             f"{height}×{width}×{channels} inputs.",
-        _mlp_parameters(MNIST_PIXELS): "That is the seed model on MNIST's 28×28 images.",
+        _mlp_parameters(MNIST_PIXELS): "That is the article's model on MNIST's 28×28 images.",
         _mlp_parameters(inputs, use_bias=False): "Every unit of both Dense layers also has a bias.",
         _dense_parameters(inputs, HIDDEN_UNITS): "That is the hidden layer alone; add the output layer.",
         cnn_parameters(COLOUR_IMAGE): "That is the CNN's count; the question asks about the MLP.",
     }
     if value in slips:
         return slips[value]
-    return f"{value:,} is not the count of the seed MLP on {height}×{width}×{channels} images."
+    return f"{value:,} is not the count of the article's MLP on {height}×{width}×{channels} images."
 
 
 @exercise(

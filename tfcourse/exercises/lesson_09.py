@@ -1,7 +1,7 @@
 """Exercises of lesson 09, saving and loading models.
 
 The checkers recompute what a right answer must satisfy: the size of Adam's
-state from the seed model's layer sizes; for a saved file, what is inside it
+state from the article's model's layer sizes; for a saved file, what is inside it
 (opened and loaded here, as a student's later session would); for an
 exported SavedModel, its serving endpoint called on fresh images and
 compared with the same network computed in NumPy from the weights stored in
@@ -42,7 +42,7 @@ def _seed_params(hidden: int = HIDDEN_UNITS) -> int:
 
 @exercise(
     "09.1",
-    question="The seed model (784-128-10) is compiled with optimizer=\"adam\" and trained. "
+    question="The article's model (784-128-10) is compiled with optimizer=\"adam\" and trained. "
     "Adam keeps, for every trainable weight, two running averages of the same shape "
     "(momentum and velocity). How many numbers do those running averages hold in "
     "the saved .keras file?",
@@ -77,7 +77,7 @@ def _adam_state_size(answer: Any) -> str | None:
         return "Biases get running averages too, not only the kernels."
     if count in (0, ADAM_SCALARS):
         return "Plain SGD keeps (almost) nothing per weight; Adam keeps two running averages per weight."
-    return (f"{count:,} is not two running averages of the seed model's "
+    return (f"{count:,} is not two running averages of the article's model's "
             f"{params:,} parameters.")
 
 
@@ -101,14 +101,14 @@ def _dense_units(model: Any) -> list[int]:
 
 @exercise(
     "09.2",
-    question=f"Build the seed model with {HIDDEN_UNITS_09_2} hidden units instead of "
+    question=f"Build the article's model with {HIDDEN_UNITS_09_2} hidden units instead of "
     f"{HIDDEN_UNITS}, compile it, train it for one epoch, and save it so that a later "
     "session can continue training exactly where it stopped. The answer is the path of "
     "the saved file.",
     hints=(
         "Continuing later needs three things in the file: the architecture, the weights and "
         "the optimizer's state. Only one of the lesson's formats keeps all three.",
-        "Build with build_seed_model(64), compile and fit it, then model.save(path) with a path "
+        "Build with build_article_model(64), compile and fit it, then model.save(path) with a path "
         "ending in .keras (a weights-only file or an export would not do).",
     ),
 )
@@ -179,7 +179,7 @@ def _seed_forward(images: np.ndarray, weights: list[np.ndarray]) -> np.ndarray:
 
 
 def _seed_weights(variables: list[Any]) -> list[np.ndarray] | None:
-    """The four seed-model tensors among an export's variables, in order, or None."""
+    """The four tensors of the article's model among an export's variables, in order, or None."""
     arrays = [np.asarray(v.numpy()) for v in variables]
     for i, kernel in enumerate(arrays):
         if kernel.shape[:1] != (PIXELS,) or kernel.ndim != 2:
@@ -244,11 +244,11 @@ def _exported_for_raw_images(answer: Any) -> str | None:
         return f"The endpoint should return {CLASSES} probabilities per image; it returns shape {served.shape}."
     weights = _seed_weights(list(getattr(loaded, "variables", [])))
     if weights is None:
-        return "The export does not hold the seed model's weights (784×h kernel, then h, h×10, 10)."
+        return "The export does not hold the article's model's weights (784×h kernel, then h, h×10, 10)."
     scaled = _seed_forward(images / 255.0, weights)
     if np.allclose(served, scaled, atol=1e-4):
         return None
     if np.allclose(served, _seed_forward(images.astype(np.float64), weights), atol=1e-4):
         return ("The endpoint feeds the raw 0-255 values to the network: the exported model "
                 "must divide them by 255 itself, before its first trained layer.")
-    return "The endpoint's outputs are not the seed model's predictions on the images divided by 255."
+    return "The endpoint's outputs are not the article's model's predictions on the images divided by 255."
