@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import ctypes.util
-import fcntl
 import json
 import math
 import os
@@ -50,6 +49,20 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
 
 
+def request_parent_death_signal(sig: int) -> bool:
+    """Linux: have the kernel send ``sig`` to this process when its parent dies.
+
+    The request survives ``exec``. Returns False where the system has no such
+    request (not Linux), so the caller can watch its parent instead.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return _libc().prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 def die_with_parent(parent_pid: int, *, sig: int = signal.SIGKILL) -> None:
     """Have the kernel send ``sig`` to this process when its parent dies (Linux).
 
@@ -59,8 +72,7 @@ def die_with_parent(parent_pid: int, *, sig: int = signal.SIGKILL) -> None:
     survives ``exec``, so a program started this way passes it on to what it
     runs. Starts no thread: :func:`isolate_network` may still follow.
     """
-    if sys.platform.startswith("linux"):
-        _libc().prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+    request_parent_death_signal(sig)
     if os.getppid() != parent_pid:
         os._exit(1)
 
@@ -91,6 +103,8 @@ def isolate_network() -> None:
     """
     if not sys.platform.startswith("linux"):
         raise OSError(f"network namespaces exist only on Linux (this is {sys.platform})")
+    import fcntl  # POSIX only: imported here so that Windows can import this module
+
     uid, gid = os.getuid(), os.getgid()
     if _libc().unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
         errno = ctypes.get_errno()

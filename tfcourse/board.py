@@ -30,7 +30,6 @@ come in inside the functions that need them, so ``import tfcourse`` stays light.
 from __future__ import annotations
 
 import atexit
-import ctypes
 import ipaddress
 import os
 import re
@@ -42,6 +41,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
+
+from tfcourse._processes import request_parent_death_signal
 
 __all__ = [
     "launch",
@@ -56,7 +57,6 @@ LAUNCHER_NAME = "tfcourse-tensorboard"  # the console script ([project.scripts])
 LOG_PREFIX = "tfcourse-logs-"
 # Set to 1 to use the watchdog (the non-Linux way) on Linux too: tests use it.
 WATCH_ENVIRON = "TFCOURSE_TENSORBOARD_WATCH"
-_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 # --- the launcher: the program TENSORBOARD_BINARY names ----------------------------
@@ -108,17 +108,6 @@ def real_tensorboard() -> list[str]:
     return [found] if found else [sys.executable, "-m", "tensorboard.main"]
 
 
-def _ask_to_die_with_parent() -> bool:
-    """Linux: SIGTERM this process when its parent dies (kept across exec)."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
-
-
 def _alive(pid: int) -> bool:
     try:
         import psutil
@@ -155,7 +144,7 @@ def launch(argv: Sequence[str] | None = None) -> int:
         print(f"{LAUNCHER_NAME}: {problem}", file=sys.stderr)
         return 2
     command = real_tensorboard() + arguments
-    if os.environ.get(WATCH_ENVIRON) != "1" and _ask_to_die_with_parent():
+    if os.environ.get(WATCH_ENVIRON) != "1" and request_parent_death_signal(signal.SIGTERM):
         if os.getppid() != parent or not _alive(parent):
             return 1  # the parent died before the request counted: nothing to serve
         os.execv(command[0], command)  # only returns by raising OSError
