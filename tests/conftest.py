@@ -113,7 +113,7 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def lessons_run_with_solutions(tmp_path_factory) -> dict:
+def lessons_run_with_solutions() -> dict:
     """Every lesson executed once with its worked solutions as code cells.
 
     ``{lesson path: (executed notebook, None) or (None, error)}``. Shared by
@@ -124,5 +124,4 @@ def lessons_run_with_solutions(tmp_path_factory) -> dict:
     pytest.importorskip("nbclient")
     from lesson_notebooks import LESSONS, execute_with_solutions
 
-    scratch = tmp_path_factory.mktemp("lesson-tmp")
-    return {path: execute_with_solutions(path, scratch) for path in LESSONS}
+    return {path: execute_with_solutions(path) for path in LESSONS}

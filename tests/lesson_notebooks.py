@@ -103,16 +103,14 @@ def study_minutes(nb: dict) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def execute_with_solutions(path: Path, scratch: Path) -> tuple[dict | None, str | None]:
+def execute_with_solutions(path: Path) -> tuple[dict | None, str | None]:
     """Run lesson ``path`` with its worked solutions as code cells, as a student's kernel would.
 
     Returns ``(executed notebook, None)``, or ``(None, the error)`` when a cell
-    failed. Files the lesson's code keeps in the temporary folder go to
-    ``scratch``. Widget state is stored, so a site built from it can draw the
-    explorers.
+    failed. Widget state is stored, so a site built from it can draw the
+    explorers. (What the lesson keeps in the temporary folder lands in the test
+    run's own, which ../conftest.py removes at the end.)
     """
-    import os
-
     import nbclient
     import nbformat
 
@@ -121,17 +119,10 @@ def execute_with_solutions(path: Path, scratch: Path) -> tuple[dict | None, str 
         nb, timeout=600, startup_timeout=120, kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},  # the lesson's own folder, as nbval
     )
-    saved = os.environ.get("TMPDIR")
-    os.environ["TMPDIR"] = str(scratch)  # the kernel inherits it
     try:
         client.execute()
     except nbclient.exceptions.CellExecutionError as err:
         return None, str(err)
-    finally:
-        if saved is None:
-            os.environ.pop("TMPDIR", None)
-        else:
-            os.environ["TMPDIR"] = saved
     return json.loads(nbformat.writes(nb)), None
 
 

@@ -18,8 +18,9 @@ from lesson_notebooks import LESSONS  # tests/lesson_notebooks.py
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_every_worked_solution_passes_its_checker(path: Path, lessons_run_with_solutions):
-    # The run itself is the session fixture in tests/conftest.py: some solutions
-    # keep files for the student (tempfile.mkdtemp), which land in its own folder.
+    # The run itself is the session fixture in tests/conftest.py. Some solutions
+    # keep files for the student (tempfile.mkdtemp): under the suite they land
+    # in the run's own temporary folder (../conftest.py), removed at the end.
     _, error = lessons_run_with_solutions[path]
     if error is not None:
         pytest.fail(f"{path.name} with its worked solutions run:\n{error}", pytrace=False)

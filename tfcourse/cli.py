@@ -1004,7 +1004,8 @@ def _run_one(
         html = None
     failed_source = "" if failed_cell is None else _first_line(notebook.cells[failed_cell].source)
     where = f"cell {failed_cell} ({failed_source!r})" if failed_cell is not None else "start-up"
-    log(f"  {status} in {seconds:.1f} s, peak memory {_format_memory(memory.peak)} (kernel and its processes, summed PSS)"
+    log(f"  {status} in {seconds:.1f} s, peak memory {_format_memory(memory.peak)} "
+        "(kernel and its processes, summed PSS)"
         + (f": {where}: {error}" if status != "ok" else ""))
     return LessonRun(path, status, seconds, memory.peak, executed, html, failed_cell,
                      failed_source, error)

@@ -310,7 +310,7 @@ class NetworkExposureError(PermissionError):
     """The workers cannot be fenced onto loopback here, and exposure was not allowed."""
 
 
-def exposure_message(reason: str, timeout: float) -> str:
+def _exposure_message(reason: str, timeout: float) -> str:
     """What a run without the loopback fence exposes, and for how long."""
     return (
         f"The workers cannot be fenced onto this machine's loopback network here ({reason}). "
@@ -395,7 +395,7 @@ def run_local_cluster(
                                   "data", x))
     fence_problem = network_isolation_problem()
     if fence_problem is not None:
-        message = exposure_message(fence_problem, timeout)
+        message = _exposure_message(fence_problem, timeout)
         if not allow_network_exposure:
             raise NetworkExposureError(
                 f"{message} Fix: run on Linux with user namespaces allowed, or pass "
