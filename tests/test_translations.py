@@ -134,3 +134,43 @@ def test_lesson_links_open_the_chinese_notebook():
              " [![Colab](c.svg)](https://colab.research.google.com/github/tfcourse/tfcourse/blob/main/lessons/05_x.ipynb)")
     out = tl._translate_markdown(badge, lambda text: text)
     assert "labpath=lessons/zh/05_x.ipynb" in out and "blob/main/lessons/zh/05_x.ipynb" in out
+
+
+# --- The Chinese entrance: README.zh-CN.md ----------------------------------
+
+README_ZH = ROOT / "README.zh-CN.md"
+
+
+def _first_command_after(text: str, marker: str | None = None) -> str:
+    if marker:
+        text = text.split(marker, 1)[1]
+    return re.search(r"```bash\n(.*?)\n", text).group(1)
+
+
+def test_chinese_readme_gives_the_same_two_commands():
+    english, chinese = (ROOT / "README.md").read_text(encoding="utf-8"), README_ZH.read_text(encoding="utf-8")
+    assert "README.zh-CN.md" in english.split("\n## ", 1)[0], "README.md links the Chinese README at its top"
+    assert _first_command_after(chinese, "<!-- test-command -->") == _first_command_after(english, "<!-- test-command -->")
+    start_en, start_zh = _first_command_after(english), _first_command_after(chinese)
+    assert start_zh == start_en.replace("lessons/", "lessons/zh/"), start_zh
+    assert (ROOT / "lessons" / "zh").is_dir()
+
+
+def test_chinese_readme_links_and_launches_every_chinese_lesson():
+    text = README_ZH.read_text(encoding="utf-8")
+    for english in LESSONS:
+        chinese = f"lessons/zh/{english.name}"
+        assert f"]({chinese})" in text, f"the course map links {chinese}"
+        assert f"labpath={chinese})" in text, f"a Binder badge opens {chinese}"
+        assert f"/blob/main/{chinese})" in text, f"a Colab badge opens {chinese}"
+    for link in re.findall(r"\]\(((?!https?://)[^)#]+)\)", text):
+        assert (ROOT / link).exists(), f"README.zh-CN.md links a missing file: {link}"
+
+
+def test_jupyterlab_can_speak_chinese():
+    """The language pack the Chinese README tells students to choose is installed."""
+    from importlib.metadata import entry_points
+
+    assert "zh_CN" in {entry.name for entry in entry_points(group="jupyterlab.languagepack")}
+    for requirements in ("requirements.txt", "binder/requirements.txt"):
+        assert "jupyterlab-language-pack-zh-CN" in (ROOT / requirements).read_text(encoding="utf-8")
