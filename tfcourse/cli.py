@@ -583,7 +583,7 @@ def _verified_in_cache(name: str) -> Path | None:
 
 
 def _download(name: str, log: Log) -> FetchResult:
-    from tfcourse.env import _quiet_start
+    from tfcourse._tensorflow import quiet_start as _quiet_start
 
     spec = data._SPECS[name]
     log(f"{spec.title}: downloading with {spec.keras_module}.load_data() ({spec.download_size})")

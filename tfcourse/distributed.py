@@ -584,12 +584,9 @@ def train_worker(folder: Path, index: int) -> dict[str, Any]:
     writes its report to ``folder/worker_<index>.json`` (the chief, worker 0,
     also saves the final weights).
     """
-    from tfcourse.env import _quiet_start
+    from tfcourse._tensorflow import import_tensorflow
 
-    with _quiet_start():  # no C++ start-up lines in the worker's log
-        import tensorflow as tf
-
-        tf.config.list_physical_devices()
+    tf = import_tensorflow()  # no C++ start-up lines in the worker's log
     # Two workers share this machine's cores: one thread each avoids a tug of war.
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)

@@ -12,7 +12,6 @@ run proves its work really ran on the GPU.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import os
 import platform
@@ -20,8 +19,12 @@ import sys
 import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
+from packaging.version import InvalidVersion, Version
+
+from tfcourse._tensorflow import import_tensorflow
 from tfcourse._validation import check_choice, expected
 
 DEVICE_ENV = "TFCOURSE_DEVICE"
@@ -62,51 +65,15 @@ def device_mode(mode: str | None = None) -> str:
     return check_choice(name, mode, DEVICE_MODES)
 
 
-def _quiet_tensorflow_logs() -> None:
-    # TensorFlow's C++ start-up lines go to the process's stderr, which a
-    # notebook shows as a red wall (and nbval as stray output).
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-
-@contextlib.contextmanager
-def _quiet_start():
-    """Start TensorFlow with its C++ start-up lines silenced.
-
-    TF 2.21 logs through absl before absl is initialised, and such lines
-    ignore TF_CPP_MIN_LOG_LEVEL ("oneDNN custom operations are on", "Could not
-    find cuda drivers"): students would see a red wall in the Setup cell. They
-    are written to file descriptor 2 by C++, so only silencing that descriptor
-    while TensorFlow starts removes them. Python errors still surface: they are
-    raised as exceptions, after the descriptor is restored.
-    """
-    _quiet_tensorflow_logs()
-    if "tensorflow" in sys.modules:
-        yield
-        return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real descriptor 2 (some embedded consoles)
-        yield
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def force_cpu() -> None:
     """Hide every GPU from TensorFlow, so all work runs on the CPU.
 
     Call it before TensorFlow runs its first operation (the Setup cell).
 
-    Example:
-        >>> import tfcourse as tfc
-        >>> tfc.force_cpu()
+    Example (not run here: it would hide the GPUs of the process running it)::
+
+        import tfcourse as tfc
+        tfc.force_cpu()
     """
     os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
     if "tensorflow" not in sys.modules:
@@ -144,19 +111,17 @@ def setup_device(mode: str | None = None) -> str:
       and the lessons compare results computed by hand with TensorFlow's at
       about 1e-5, which TF32 would break.
 
-    Example:
-        >>> import tfcourse as tfc
-        >>> tfc.setup_device("cpu")
-        '/CPU:0'
+    Example (not run here: it starts TensorFlow and hides the GPUs)::
+
+        import tfcourse as tfc
+        tfc.setup_device("cpu")   # '/CPU:0'
     """
     mode = device_mode(mode)
     if mode == "cpu":
         force_cpu()
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
-    with _quiet_start():
-        import tensorflow as tf
-
-        gpus = tf.config.list_physical_devices("GPU")
+    tf = import_tensorflow()
+    gpus = tf.config.list_physical_devices("GPU")
     if mode == "gpu" and not gpus:
         raise RuntimeError(no_gpu_message(tf.sysconfig.get_build_info()))
     tf.config.experimental.enable_tensor_float_32_execution(False)
@@ -234,9 +199,9 @@ def check_placement(tensor_or_variable: Any, expected_type: str | None = None) -
     ``expected_type`` defaults to "GPU" when TensorFlow sees a GPU (and the mode
     is not "cpu"), else "CPU". A mismatch raises ``RuntimeError``.
 
-    Example:
-        >>> tfc.check_placement(model.weights[0])
-        'CPU'
+    Example (in a lesson, after training ``model``)::
+
+        tfc.check_placement(model.weights[0])   # 'CPU', or 'GPU' on a GPU machine
     """
     if expected_type is not None and not isinstance(expected_type, str):
         raise TypeError(expected('"CPU", "GPU", "TPU" or None', "expected_type", expected_type))
@@ -295,8 +260,13 @@ def installed_distribution(name: str) -> tuple[str, str] | None:
     """(distribution, version) of an installed package or one of its aliases, else None.
 
     Example:
-        >>> installed_distribution("tensorflow")  # on Binder
-        ('tensorflow-cpu', '2.21.0')
+        >>> installed_distribution("numpy")[0]
+        'numpy'
+        >>> installed_distribution("no-such-package-tfcourse") is None
+        True
+
+    On Binder ``installed_distribution("tensorflow")`` is
+    ``('tensorflow-cpu', '2.21.0')``: the CPU build meets a tensorflow pin.
     """
     for candidate in PACKAGE_ALIASES.get(name, (name,)):
         try:
@@ -336,10 +306,7 @@ def environment_report(*, include_devices: bool = True) -> EnvironmentReport:
 
 
 def _device_rows() -> list[tuple[str, str]]:
-    with _quiet_start():
-        import tensorflow as tf
-
-        tf.config.list_physical_devices()
+    tf = import_tensorflow()
     rows = [("mode", f"{device_mode()} (${DEVICE_ENV})")]
     info = tf.sysconfig.get_build_info()
     build = "CUDA" if info.get("is_cuda_build") else "ROCm" if info.get("is_rocm_build") else "CPU only"
@@ -390,16 +357,91 @@ def process_tree_memory(pid: int) -> int | None:
     return total
 
 
-def _memory_rows() -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class MemoryStatus:
+    """How much memory this process's programs may use: ``total`` and ``available`` bytes.
+
+    ``scope`` is "this container" when a container's limit (Binder's 2 GB,
+    a Docker ``--memory``) is tighter than the machine's RAM, else "this machine".
+    """
+
+    total: int
+    available: int
+    scope: str
+
+
+def memory_status() -> MemoryStatus | None:
+    """The memory the lessons can count on, container-aware; None without psutil.
+
+    Inside a container the machine's RAM (what ``psutil`` reports) is not what
+    a kernel may use: the cgroup's limit is (cgroup v2 ``memory.max``, v1
+    ``memory.limit_in_bytes``), and what is free is that limit less the
+    cgroup's usage. Otherwise the machine's own total and available RAM.
+
+    Example:
+        >>> status = memory_status()
+        >>> status is None or 0 <= status.available <= status.total
+        True
+    """
     try:
         import psutil
     except ImportError:
+        return None
+    memory = psutil.virtual_memory()
+    total, available, scope = memory.total, memory.available, "this machine"
+    cgroup = _cgroup_memory()
+    if cgroup is not None and cgroup[0] < total:
+        limit, usage = cgroup
+        total, available = limit, min(available, max(limit - usage, 0))
+        scope = "this container"
+    return MemoryStatus(total, available, scope)
+
+
+def _cgroup_memory() -> tuple[int, int] | None:
+    """(limit, usage) of the tightest memory cgroup above this process (Linux)."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    best = None
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, relative = parts
+        if controllers == "":  # cgroup v2
+            base, limit_file, usage_file = Path("/sys/fs/cgroup"), "memory.max", "memory.current"
+        elif "memory" in controllers.split(","):
+            base = Path("/sys/fs/cgroup/memory")
+            limit_file, usage_file = "memory.limit_in_bytes", "memory.usage_in_bytes"
+        else:
+            continue
+        folder = base / relative.lstrip("/")
+        # limits nest: every folder up to the root may hold a tighter one
+        for level in (folder, *folder.parents):
+            if not str(level).startswith(str(base)):
+                break
+            try:
+                limit_text = (level / limit_file).read_text().strip()
+                usage = int((level / usage_file).read_text().strip())
+            except (OSError, ValueError):
+                continue
+            if not limit_text.isdigit() or int(limit_text) >= 2**60:  # "max" or unlimited
+                continue
+            limit = int(limit_text)
+            if best is None or limit - usage < best[0] - best[1]:
+                best = (limit, usage)
+    return best
+
+
+def _memory_rows() -> list[tuple[str, str]]:
+    status = memory_status()
+    if status is None:
         return [("memory", "unknown (psutil is not installed)")]
-    mem = psutil.virtual_memory()
     gib = 1024**3
     return [
-        ("total", f"{mem.total / gib:.1f} GiB"),
-        ("available", f"{mem.available / gib:.1f} GiB"),
+        ("total", f"{status.total / gib:.1f} GiB ({status.scope})"),
+        ("available", f"{status.available / gib:.1f} GiB"),
     ]
 
 
@@ -415,12 +457,12 @@ class UntestedVersionWarning(UserWarning):
     """TensorFlow or Keras is new enough but not the release the course was checked with."""
 
 
-def _release(version: str) -> tuple[int, ...]:
-    numbers = []
-    for part in version.split(".")[:2]:
-        digits = "".join(ch for ch in part if ch.isdigit())
-        numbers.append(int(digits or 0))
-    return tuple(numbers)
+def _release(version: str) -> tuple[int, ...] | None:
+    """Major and minor release of a version string (PEP 440), or None when it is not one."""
+    try:
+        return (*Version(version).release, 0)[:2]  # "3" is 3.0
+    except InvalidVersion:
+        return None
 
 
 def _install_fix() -> str:
@@ -439,8 +481,8 @@ def check_versions(versions: dict[str, str] | None = None) -> str:
     an :class:`UntestedVersionWarning`, and the lesson goes on.
 
     Example:
-        >>> check_versions({"tensorflow": "2.21.0", "keras": "3.15.1"})
-        'TensorFlow 2.21.0 · Keras 3.15.1 · Python ...'
+        >>> check_versions({"tensorflow": "2.21.0", "keras": "3.15.1"}).split(" · ")[:2]
+        ['TensorFlow 2.21.0', 'Keras 3.15.1']
     """
     if versions is None:
         versions = {name: package_version(name) for name in MINIMUM_VERSIONS}
@@ -453,10 +495,11 @@ def check_versions(versions: dict[str, str] | None = None) -> str:
     untested = []
     for name, minimum in MINIMUM_VERSIONS.items():
         found = versions.get(name, "not installed")
-        if found == "not installed" or _release(found) < minimum:
+        release = _release(found)
+        if release is None or release < minimum:
             need = ".".join(map(str, minimum))
             raise RuntimeError(f"This course needs {name} >= {need}; found {found}. {_install_fix()}")
-        if _release(found) != TESTED_VERSIONS[name]:
+        if release != TESTED_VERSIONS[name]:
             untested.append(f"{name} {found} (the course is checked with "
                             f"{'.'.join(map(str, TESTED_VERSIONS[name]))}.x)")
     if untested:
