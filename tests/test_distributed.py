@@ -121,10 +121,15 @@ def test_free_ports_differ_and_can_be_bound_on_loopback():
             sock.bind(("127.0.0.1", port))  # free: binding works
 
 
-@pytest.mark.parametrize("count", [0, -1, 1.5, True, "2"])
-def test_free_ports_bad_count(count):
-    with pytest.raises(ValueError, match="Expected a positive whole number"):
+@pytest.mark.parametrize("count, error", [(0, ValueError), (-1, ValueError), (1.5, TypeError),
+                                          (True, TypeError), ("2", TypeError)])
+def test_free_ports_bad_count(count, error):
+    with pytest.raises(error, match="Expected a positive whole number"):
         pick_free_ports(count)
+
+
+def test_free_ports_accept_numpy_integers():
+    assert len(pick_free_ports(np.int64(2))) == 2
 
 
 def test_free_ports_only_on_loopback():
@@ -279,7 +284,7 @@ def test_a_failed_run_in_a_temporary_folder_keeps_the_logs_but_not_the_data(monk
     ("kwargs", "error", "phrase"),
     [
         ({"num_workers": 0}, ValueError, "num_workers"),
-        ({"num_workers": 2.0}, ValueError, "num_workers"),
+        ({"num_workers": 2.0}, TypeError, "num_workers"),
         ({"data": np.zeros((10, 4), np.float32)}, TypeError, "a pair of arrays"),
         ({"data": (np.zeros((64, 4), np.float32),)}, TypeError, "a pair of arrays"),
         ({"data": (np.zeros((64, 4), np.uint8), np.zeros(64, np.int64))}, ValueError, "float array"),

@@ -99,7 +99,7 @@ def test_the_arrays_stay_on_the_cpu(tf):
         ({"x": np.zeros((0, 2)), "y": np.zeros(0)}, ValueError, "at least one sample"),
         ({"x": np.zeros((5, 2)), "y": np.zeros(5), "batch_size": 0}, ValueError, "batch_size"),
         ({"x": np.zeros((5, 2)), "y": np.zeros(5), "seed": -1}, ValueError, r"None or a whole number >= 0.*Received: seed=-1"),
-        ({"x": np.zeros((5, 2)), "y": np.zeros(5), "seed": 1.5}, ValueError, "Received: seed=1.5"),
+        ({"x": np.zeros((5, 2)), "y": np.zeros(5), "seed": 1.5}, TypeError, "Received: seed=1.5"),
         ({"x": "images", "y": np.zeros(5)}, TypeError, r"NumPy array or a tensor.*Received: x='images'"),
         ({"x": np.float32(3.0), "y": np.zeros(5)}, ValueError, r"first axis of samples.*Received: x.shape=\(\)"),
     ],

@@ -39,17 +39,51 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     return value
 
 
+def is_whole_number(value: Any) -> bool:
+    """True for ``int`` and NumPy integers; False for bools, floats and text."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
 def check_positive_int(name: str, value: Any) -> int:
-    """Return ``value`` if it is an int > 0 (bools are refused), else raise."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    """Return ``value`` as an ``int`` if it is a whole number > 0.
+
+    A wrong type (a float, a bool, text) raises TypeError; a whole number that
+    is 0 or negative raises ValueError. NumPy integers are accepted:
+
+    >>> import numpy as np
+    >>> check_positive_int("epochs", np.int64(5))
+    5
+    >>> check_positive_int("epochs", 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: Expected a positive whole number. Received: epochs=0 (type int).
+    >>> check_positive_int("epochs", 2.5)
+    Traceback (most recent call last):
+    ...
+    TypeError: Expected a positive whole number. Received: epochs=2.5 (type float).
+    """
+    if not is_whole_number(value):
+        raise TypeError(expected("a positive whole number", name, value))
+    if value <= 0:
         raise ValueError(expected("a positive whole number", name, value))
-    return value
+    return int(value)
 
 
 def check_seed(value: Any) -> int | None:
-    """Return ``value`` if it is None or a whole number >= 0 (NumPy integers too, bools refused), else raise."""
+    """Return ``value`` if it is None or a whole number >= 0 (NumPy integers too).
+
+    The one seed rule of the course: ``None`` means "follow the global seed that
+    ``keras.utils.set_random_seed`` set" (so a lesson that set it gets the same
+    shuffles on every run); a number fixes this one shuffle. A wrong type raises
+    TypeError, a negative number ValueError.
+
+    >>> check_seed(None) is None, check_seed(3)
+    (True, 3)
+    """
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+    if not is_whole_number(value):
+        raise TypeError(expected("None or a whole number >= 0", "seed", value))
+    if value < 0:
         raise ValueError(expected("None or a whole number >= 0", "seed", value))
     return int(value)
