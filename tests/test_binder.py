@@ -187,7 +187,8 @@ def _badges(text: str) -> list[re.Match]:
 
 
 def test_every_readme_badge_opens_an_existing_notebook():
-    badges = _badges((ROOT / "README.md").read_text(encoding="utf-8"))
+    badges = [badge for readme in ("README.md", "README.zh-CN.md")
+              for badge in _badges((ROOT / readme).read_text(encoding="utf-8"))]
     assert badges, "README.md has no Binder launch link"
     for badge in badges:
         assert badge["slug"] == SLUG, badge[0]
@@ -196,13 +197,15 @@ def test_every_readme_badge_opens_an_existing_notebook():
 
 
 def test_every_lesson_badge_opens_that_lesson():
+    """English and Chinese: lessons/zh/05_x.ipynb's badge opens lessons/zh/05_x.ipynb."""
     lessons = sorted((ROOT / "lessons").glob("[0-9][0-9]_*.ipynb"))
     assert lessons
-    for lesson in lessons:
+    for lesson in [*lessons, *sorted((ROOT / "lessons" / "zh").glob("[0-9][0-9]_*.ipynb"))]:
         cells = json.loads(lesson.read_text(encoding="utf-8"))["cells"]
         text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
         badges = _badges(text)
         assert badges, f"{lesson.name} has no Binder launch badge"
         for badge in badges:
             assert badge["slug"] == SLUG, f"{lesson.name}: {badge[0]}"
-            assert unquote(badge["path"]) == f"lessons/{lesson.name}", f"{lesson.name}: {badge[0]}"
+            expected = lesson.relative_to(ROOT).as_posix()
+            assert unquote(badge["path"]) == expected, f"{expected}: {badge[0]}"
