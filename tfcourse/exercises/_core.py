@@ -10,6 +10,10 @@ Hints come in steps, as a teacher gives them: the first answer that is not
 right yet gets the idea, the next one the function or formula to use. The code
 itself is never in a hint: it is the worked solution, a collapsed block under
 the exercise in the lesson, opened only by the student who wants it.
+
+Feedback keeps its message and hints in English; :meth:`Feedback.to_text`
+shows them in the lesson's language (:mod:`tfcourse._language`, whose catalog
+``tools/package_catalog.py`` fills from these modules' strings).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import html
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from tfcourse._language import translate, translate_template
 
 Checker = Callable[[Any], "str | None"]
 
@@ -67,15 +73,18 @@ class Feedback:
         return self.exercise.hints[self.hint_step - 1] if self.hint_step else ""
 
     def to_text(self) -> str:
+        """The feedback as the student reads it, in the lesson's language (``tfc.set_language``)."""
         mark = {"correct": "✔ Correct", "not yet": "✘ Not yet", "unanswered": "… Your turn"}[
             self.status
         ]
-        lines = [f"{mark} (exercise {self.exercise.id}): {self.message}"]
+        lines = [translate_template("{mark} (exercise {id}): {message}").format(
+            mark=translate(mark), id=self.exercise.id, message=translate(self.message))]
         if self.hint_step:
             total = len(self.exercise.hints)
-            lines.append(f"Hint {self.hint_step} of {total}: {self.hint}")
+            lines.append(translate_template("Hint {step} of {total}: {hint}").format(
+                step=self.hint_step, total=total, hint=translate(self.hint)))
             if self.hint_step == total:
-                lines.append(SOLUTION_POINTER)
+                lines.append(translate(SOLUTION_POINTER))
         return "\n".join(lines)
 
     __str__ = to_text
