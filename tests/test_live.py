@@ -199,7 +199,7 @@ def test_unknown_metric_is_reported_with_the_available_ones():
         ({"output": "html"}, ValueError, "Expected 'auto', 'notebook', 'text'"),
         ({"output": object()}, TypeError, "send\\(history\\)"),
         ({"update_every": 0}, ValueError, "positive whole number"),
-        ({"update_every": 1.5}, ValueError, "positive whole number"),
+        ({"update_every": 1.5}, TypeError, "positive whole number"),
         ({"metrics": 3}, TypeError, "metric name"),
         ({"metrics": []}, TypeError, "metric name"),
     ],

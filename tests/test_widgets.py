@@ -21,11 +21,9 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
+from tfcourse._plotting import OTHER_COLOR, RIGHT_COLOR, WRONG_COLOR
 from tfcourse.params import mlp_parameter_table
 from tfcourse.widgets import (
-    OTHER_COLOR,
-    RIGHT_COLOR,
-    WRONG_COLOR,
     DrawDigit,
     ParameterExplorer,
     PredictionExplorer,

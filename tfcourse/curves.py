@@ -17,6 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tfcourse._plotting import (
+    SERIES_COLORS,
+    TRAIN_COLOR,
+    VALIDATION_COLOR,
+    WARNING_COLOR,
+    new_or_checked_axes,
+    new_or_checked_figure,
+)
 from tfcourse._validation import expected
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
@@ -25,16 +33,13 @@ if TYPE_CHECKING:  # pragma: no cover - only for type checkers
 
 __all__ = ["NonFiniteHistoryWarning", "plot_histories", "plot_history"]
 
-# Okabe-Ito palette: distinguishable with every common colour-vision deficiency.
-TRAIN_COLOR = "#0072B2"  # blue
-VALIDATION_COLOR = "#D55E00"  # vermillion
+#: Keras names a validation metric after its training metric with this prefix
+#: ("loss" and "val_loss"); :mod:`tfcourse.live` reads histories the same way.
+VALIDATION_PREFIX = "val_"
 
-_VALIDATION_PREFIX = "val_"
-
-# One colour per run for plot_histories: the Okabe-Ito palette without its
-# black and its yellow (too pale on white). Line styles and markers change
-# with the colour, so runs stay apart in greyscale and for every reader.
-RUN_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+# One colour per run for plot_histories. Line styles and markers change with
+# the colour, so runs stay apart in greyscale and for every reader.
+RUN_COLORS = SERIES_COLORS
 RUN_LINESTYLES = ("-", "--", "-.", ":")
 RUN_MARKERS = ("o", "s", "^", "D", "v", "P")
 
@@ -103,7 +108,7 @@ def base_metrics(curves: Mapping[str, Any]) -> list[str]:
     """Metric names without the ``val_`` prefix, loss first, then in log order."""
     names: list[str] = []
     for name in curves:
-        base = name[len(_VALIDATION_PREFIX):] if name.startswith(_VALIDATION_PREFIX) else name
+        base = name[len(VALIDATION_PREFIX):] if name.startswith(VALIDATION_PREFIX) else name
         if base not in names:
             names.append(base)
     if "loss" in names:
@@ -141,33 +146,6 @@ def figure_size(num_panels: int) -> tuple[float, float]:
     ncols = min(num_panels, 3)
     nrows = math.ceil(num_panels / ncols)
     return (4.6 * ncols, 3.4 * nrows)
-
-
-def check_figure(fig: Any) -> None:
-    """Refuse anything that is not an empty matplotlib (sub)figure."""
-    from matplotlib.figure import FigureBase
-
-    if not isinstance(fig, FigureBase):
-        raise TypeError(expected("a matplotlib Figure (or None for a new one)", "fig", fig))
-    if fig.axes:
-        raise ValueError(
-            expected(
-                "an empty Figure",
-                "fig",
-                fig,
-                hint="This helper lays out its own panels: pass a new figure or call fig.clear() first.",
-            )
-        )
-
-
-def new_or_checked_figure(fig: Any, figsize: tuple[float, float]) -> FigureBase:
-    """A new constrained-layout figure of ``figsize`` when ``fig`` is None, else ``fig`` once checked empty."""
-    if fig is None:
-        import matplotlib.pyplot as plt
-
-        return plt.figure(figsize=figsize, layout="constrained")
-    check_figure(fig)
-    return fig
 
 
 def _finish_epoch_axes(ax: Any, ylabel: str, num_epochs: int) -> None:
@@ -220,13 +198,13 @@ def draw_history(fig: FigureBase, curves: Mapping[str, list[float]], names: Sequ
     marker = "o" if num_epochs <= 30 else None
     for ax, name in zip(axes, names):
         has_train = name in curves
-        has_validation = _VALIDATION_PREFIX + name in curves
+        has_validation = VALIDATION_PREFIX + name in curves
         if has_train:
             ax.plot(epochs, curves[name], color=TRAIN_COLOR, marker=marker, markersize=4, label="training")
         if has_validation:
             ax.plot(
                 epochs,
-                curves[_VALIDATION_PREFIX + name],
+                curves[VALIDATION_PREFIX + name],
                 color=VALIDATION_COLOR,
                 linestyle="--",
                 marker=marker,
@@ -238,13 +216,13 @@ def draw_history(fig: FigureBase, curves: Mapping[str, list[float]], names: Sequ
         else:
             title = f"{name} ({'training' if has_train else 'validation'})"
         ax.set_title(title)
-        notes = [note for key in (name, _VALIDATION_PREFIX + name) if key in curves
+        notes = [note for key in (name, VALIDATION_PREFIX + name) if key in curves
                  for note in [non_finite_note(key, curves[key])] if note]
         if notes:
             warnings.warn(" ".join(notes), NonFiniteHistoryWarning, stacklevel=3)
             ax.text(0.5, 0.5, "\n".join(notes), transform=ax.transAxes, ha="center", va="center",
-                    wrap=True, fontsize="small", color="#D55E00",
-                    bbox={"facecolor": "white", "edgecolor": "#D55E00"})
+                    wrap=True, fontsize="small", color=WARNING_COLOR,
+                    bbox={"facecolor": "white", "edgecolor": WARNING_COLOR})
         _finish_epoch_axes(ax, name, num_epochs)
     for ax in axes[len(names):]:
         ax.remove()
@@ -271,8 +249,12 @@ def plot_history(
         The figure; its panels are ``fig.axes``.
 
     Example:
-        >>> history = model.fit(x, y, epochs=5, validation_split=0.1)
+        >>> import tfcourse as tfc
+        >>> history = {"loss": [0.9, 0.5, 0.4], "val_loss": [1.0, 0.7, 0.6],   # or model.fit(...)
+        ...            "accuracy": [0.7, 0.8, 0.85], "val_accuracy": [0.65, 0.75, 0.8]}
         >>> fig = tfc.plot_history(history, metrics=["loss", "accuracy"])
+        >>> [ax.get_title() for ax in fig.axes]
+        ['loss: training vs validation', 'accuracy: training vs validation']
     """
     curves = history_dict(history)
     names = select_metrics(curves, metrics)
@@ -302,8 +284,12 @@ def plot_histories(
         The axes, with one line per run, labelled with its name.
 
     Example:
-        >>> histories = {"SGD": model_a.fit(...), "Adam": model_b.fit(...)}
+        >>> import tfcourse as tfc
+        >>> histories = {"SGD": {"val_accuracy": [0.80, 0.85]},   # or {"SGD": model_a.fit(...), ...}
+        ...              "Adam": {"val_accuracy": [0.90, 0.93, 0.94]}}
         >>> ax = tfc.plot_histories(histories, metric="val_accuracy")
+        >>> [line.get_label() for line in ax.get_lines()]
+        ['SGD', 'Adam']
     """
     if not isinstance(histories, Mapping):
         raise TypeError(
@@ -330,7 +316,7 @@ def plot_histories(
         if metric not in curves:
             hint = (
                 "Validation metrics appear only when fit gets validation_data or validation_split."
-                if metric.startswith(_VALIDATION_PREFIX)
+                if metric.startswith(VALIDATION_PREFIX)
                 else None
             )
             raise ValueError(
@@ -343,15 +329,7 @@ def plot_histories(
             )
         runs[name] = curves[metric]
 
-    from matplotlib.axes import Axes as MplAxes
-
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(7.0, 4.2), layout="constrained")
-    elif not isinstance(ax, MplAxes):
-        raise TypeError(expected("a matplotlib Axes (or None for a new figure)", "ax", ax))
-
+    ax = new_or_checked_axes(ax, (7.0, 4.2))
     longest = max(len(values) for values in runs.values())
     show_markers = longest <= 30  # markers on long runs only clutter
     for index, (name, values) in enumerate(runs.items()):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from tfcourse._plotting import BLUISH_GREEN, GREY, ORANGE, REDDISH_PURPLE, SKY_BLUE, new_or_checked_axes
 from tfcourse._validation import expected
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
@@ -24,28 +25,28 @@ class Layer(NamedTuple):
     color: str
 
 
-# Bottom to top. Colours are Okabe-Ito, distinguishable with every common
+# Bottom to top. Colours are Okabe-Ito (tfcourse._plotting), distinguishable with every common
 # colour-vision deficiency; each layer also has its own name, so colour is
 # never the only cue.
 ARCHITECTURE: tuple[Layer, ...] = (
     Layer("devices",
           ("CPU", "NVIDIA GPU\nCUDA, cuDNN", "AMD GPU\nROCm build", "Apple GPU\nMetal plugin", "TPU"),
-          "#E69F00"),
+          ORANGE),
     Layer("C++ core",
           ("kernels\nMatMul, Conv2D, …", "runtime\nplacement, memory", "XLA\ncompiler"),
-          "#56B4E9"),
+          SKY_BLUE),
     Layer("low-level Python API",
           ("tf.Tensor", "tf.Variable", "tf.GradientTape", "tf.function"),
-          "#009E73"),
+          BLUISH_GREEN),
     Layer("high-level API",
           ("Keras 3\nbackends: TensorFlow · JAX · PyTorch", "Estimator API"),
-          "#CC79A7"),
+          REDDISH_PURPLE),
 )
 
 LAYER_NAMES: tuple[str, ...] = tuple(layer.name for layer in ARCHITECTURE)
 
 REMOVED_ITEMS = {"Estimator API": "removed in TF 2.16"}
-_REMOVED_GREY = "#BBBBBB"
+_REMOVED_GREY = GREY
 _TEXT = "#000000"
 
 # Drawing units: the axes span 0..100 across and one band per layer upwards.
@@ -102,15 +103,8 @@ def plot_architecture(*, ax: Axes | None = None, highlight: str | None = None) -
         >>> ax.get_title()
         'TensorFlow 2 in layers: a Python call runs down to a device'
     """
-    from matplotlib.axes import Axes as _Axes
-
-    if ax is not None and not isinstance(ax, _Axes):
-        raise TypeError(expected("a matplotlib Axes or None", "ax", ax))
     chosen = _resolve_highlight(highlight)
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=(10, 6.4), layout="constrained")
+    ax = new_or_checked_axes(ax, (10, 6.4))
 
     for level, layer in enumerate(ARCHITECTURE):
         faded = chosen is not None and layer.name != chosen

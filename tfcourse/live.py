@@ -36,6 +36,7 @@ from typing import Any, Protocol, TextIO, runtime_checkable
 import keras
 
 from tfcourse import curves
+from tfcourse._plotting import new_or_checked_figure
 from tfcourse._validation import check_positive_int, expected
 
 __all__ = ["LiveCurves", "NotebookOutput", "TextOutput", "in_notebook"]
@@ -84,7 +85,10 @@ class TextOutput:
     """Print one line per epoch: ``epoch 3: loss=0.4123 accuracy=0.8900 val_loss=...``.
 
     Example:
-        >>> model.fit(x, y, epochs=5, verbose=0, callbacks=[tfc.LiveCurves(output="text")])
+        >>> output = TextOutput()          # what tfc.LiveCurves(output="text") sends to
+        >>> output.send({"loss": [0.9, 0.41], "accuracy": [0.7, 0.89]})
+        epoch 1: loss=0.9000 accuracy=0.7000
+        epoch 2: loss=0.4100 accuracy=0.8900
     """
 
     def __init__(self, metrics: str | Sequence[str] | None = None, *, file: TextIO | None = None) -> None:
@@ -95,7 +99,7 @@ class TextOutput:
     def send(self, history: dict[str, list[float]]) -> None:
         names = curves.select_metrics(history, self.metrics)
         keys = [name for name in names if name in history]
-        keys += [curves._VALIDATION_PREFIX + name for name in names if curves._VALIDATION_PREFIX + name in history]
+        keys += [curves.VALIDATION_PREFIX + name for name in names if curves.VALIDATION_PREFIX + name in history]
         num_epochs = len(next(iter(history.values()))) if history else 0
         # sys.stdout is looked up now, not at construction, so redirection works.
         file = self.file if self.file is not None else sys.stdout
@@ -131,7 +135,7 @@ class NotebookOutput:
         data = curves.history_dict(history)
         names = curves.select_metrics(data, self.metrics)
         if self.figure is None:
-            self.figure = plt.figure(figsize=curves.figure_size(len(names)), layout="constrained")
+            self.figure = new_or_checked_figure(None, curves.figure_size(len(names)))
             plt.close(self.figure)  # we display it ourselves, exactly once
         else:
             self.figure.clear()
@@ -166,9 +170,16 @@ class LiveCurves(keras.callbacks.Callback):
     same callback continues the curves.
 
     Example:
-        >>> live = tfc.LiveCurves()
-        >>> model.fit(x, y, epochs=5, validation_split=0.1, verbose=0, callbacks=[live])
-        >>> live.history["val_accuracy"][-1]
+        >>> import keras, numpy as np, tfcourse as tfc
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+        >>> model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        >>> x, y = np.ones((8, 4), "float32"), np.zeros(8, "int64")
+        >>> live = tfc.LiveCurves(output="text")   # the default, "auto", draws in Jupyter
+        >>> _ = model.fit(x, y, epochs=2, validation_split=0.25, verbose=0, callbacks=[live])  # doctest: +ELLIPSIS
+        epoch 1: loss=... accuracy=... val_loss=... val_accuracy=...
+        epoch 2: loss=... accuracy=... val_loss=... val_accuracy=...
+        >>> len(live.history["val_accuracy"])
+        2
     """
 
     def __init__(

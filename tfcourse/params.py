@@ -620,10 +620,10 @@ def parameter_table(model: Any) -> ParameterTable:
         >>> import keras, tfcourse as tfc
         >>> inputs = keras.Input(shape=(28, 28))
         >>> model = keras.Sequential([inputs, keras.layers.Flatten(),
-        ...     keras.layers.Dense(128, activation="relu"),
-        ...     keras.layers.Dense(10, activation="softmax")])
+        ...     keras.layers.Dense(128, activation="relu", name="hidden"),
+        ...     keras.layers.Dense(10, activation="softmax", name="output")])
         >>> table = tfc.parameter_table(model)
-        >>> table["dense"].formula, table.total
+        >>> table["hidden"].formula, table.total
         ('784×128 + 128 = 100,480', 101770)
     """
     import keras

@@ -21,8 +21,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tfcourse._arrays import (
+    NonFiniteImageWarning,
+    as_array,
+    as_class_names,
+    as_images,
+    as_labels,
+    as_probabilities,
+    check_labels_below,
+)
+from tfcourse._plotting import RIGHT_COLOR, WRONG_COLOR, WRONG_MARK, new_or_checked_axes, new_or_checked_figure
 from tfcourse._validation import check_positive_int, expected
-from tfcourse.curves import new_or_checked_figure
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     from matplotlib.axes import Axes
@@ -41,118 +50,8 @@ __all__ = [
 # classes would ask for 7 TiB): a bigger "label" is almost always a mistake.
 MAX_CLASSES = 1000
 
-# Okabe-Ito blue and vermillion: told apart with every common colour-vision
-# deficiency; mistakes also carry a ✗ so colour is never the only cue.
-RIGHT_COLOR = "#0072B2"
-WRONG_COLOR = "#D55E00"
-WRONG_MARK = "✗"
-
-
-# --- argument checks ---------------------------------------------------------
-
-
-def _as_array(name: str, value: Any) -> np.ndarray:
-    try:
-        return np.asarray(value)
-    except (TypeError, ValueError):
-        raise TypeError(expected("an array", name, value)) from None
-
-
-def _as_labels(name: str, value: Any, *, length: int | None = None) -> np.ndarray:
-    """Return integer class labels as a 1-D int64 array, or raise ValueError."""
-    array = _as_array(name, value)
-    if array.ndim == 2:
-        raise ValueError(
-            expected(
-                "a 1-D array of class labels",
-                name,
-                array,
-                hint="For one-hot labels or probabilities take array.argmax(axis=1).",
-            )
-        )
-    if array.ndim != 1:
-        raise ValueError(expected("a 1-D array of class labels", name, array))
-    if array.size == 0:
-        raise ValueError(expected("at least one label", name, array))
-    if array.dtype.kind == "b" or array.dtype.kind not in "iuf":
-        raise ValueError(expected("whole-number class labels (0, 1, 2, ...)", name, array))
-    if array.dtype.kind == "f" and not (np.all(np.isfinite(array)) and np.all(array == np.round(array))):
-        raise ValueError(expected("whole-number class labels (0, 1, 2, ...)", name, array))
-    labels = array.astype(np.int64)
-    if labels.min() < 0:
-        raise ValueError(expected("class labels of 0 or more", name, array, hint=f"Smallest: {labels.min()}."))
-    if length is not None and labels.size != length:
-        raise ValueError(expected(f"{length} labels, one per example", name, array))
-    return labels
-
-
-def _as_probabilities(name: str, value: Any, *, length: int | None = None) -> np.ndarray:
-    array = _as_array(name, value)
-    if array.ndim != 2 or 0 in array.shape:
-        raise ValueError(expected("probabilities of shape (examples, classes)", name, array))
-    if array.dtype.kind not in "fiu" or array.dtype.kind == "b":
-        raise ValueError(expected("numeric probabilities", name, array))
-    array = array.astype(np.float64)
-    if not np.all(np.isfinite(array)) or array.min() < 0 or array.max() > 1:
-        raise ValueError(
-            expected(
-                "finite probabilities between 0 and 1",
-                name,
-                array,
-                hint="Logits? Use a softmax output, or keras.ops.softmax(logits).",
-            )
-        )
-    if length is not None and array.shape[0] != length:
-        raise ValueError(expected(f"{length} rows, one per example", name, array))
-    return array
-
-
-def _as_class_names(value: Any) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)) or len(value) == 0:
-        raise TypeError(expected("None or a non-empty list of class names", "class_names", value))
-    return [str(name) for name in value]
-
-
-def _check_below(name: str, labels: np.ndarray, limit: int, what: str) -> None:
-    if labels.max() >= limit:
-        raise ValueError(
-            expected(
-                f"class labels from 0 to {limit - 1} ({what})",
-                name,
-                labels,
-                hint=f"Largest: {labels.max()}.",
-            )
-        )
-
-
-class NonFiniteImageWarning(UserWarning):
-    """Some images hold NaN or infinite pixels, which draw as blank."""
-
-
-def _as_images(images: Any) -> np.ndarray:
-    array = _as_array("images", images)
-    if array.ndim == 4 and array.shape[-1] == 1:
-        array = array[..., 0]  # (N, H, W, 1) from a Conv model's input
-    if array.ndim == 3 and len(array) == 0:
-        raise ValueError(expected("at least one image", "images", images,
-                                  hint="The array is empty: check the slice or filter that made it."))
-    if array.ndim != 3 or 0 in array.shape:
-        raise ValueError(
-            expected("images of shape (N, height, width) or (N, height, width, 1)", "images", images)
-        )
-    if array.dtype.kind not in "fiub":
-        raise TypeError(expected("numeric images", "images", images))
-    if array.dtype.kind == "f":
-        bad = ~np.isfinite(array).all(axis=(1, 2))
-        if bad.any():
-            warnings.warn(
-                f"{int(bad.sum()):,} of {len(array):,} images hold NaN or infinite pixels (the "
-                f"first: index {int(np.flatnonzero(bad)[0])}); those pixels draw as blank. Was "
-                "something divided by zero, or a model's output plotted by mistake?",
-                NonFiniteImageWarning, stacklevel=3)
-    return array
+# Right answers in blue, mistakes in vermillion with a ✗ (tfcourse._plotting):
+# told apart with every common colour-vision deficiency, and not by colour alone.
 
 
 # --- gallery -----------------------------------------------------------------
@@ -233,17 +132,22 @@ def plot_gallery(
         The figure, one axes per image.
 
     Example:
-        >>> fig = tfc.plot_gallery(x_test, y_test, probabilities=model.predict(x_test))
+        >>> import tfcourse as tfc
+        >>> images = np.zeros((4, 28, 28))              # x_test[:4]
+        >>> probabilities = np.eye(10)[[7, 2, 1, 9]]    # model.predict(x_test[:4])
+        >>> fig = tfc.plot_gallery(images, [7, 2, 1, 0], probabilities=probabilities)
+        >>> fig.get_suptitle()
+        '4 predictions: 3 right, 1 wrong (✗)'
     """
-    images = _as_images(images)
+    images = as_images(images)
     count = len(images)
-    labels = _as_labels("labels", labels, length=count)
-    names = _as_class_names(class_names)
+    labels = as_labels("labels", labels, length=count)
+    names = as_class_names(class_names)
     n = check_positive_int("n", n)
     ncols = check_positive_int("ncols", ncols)
     predicted = confidence = None
     if predictions is not None:
-        predictions_array = _as_array("predictions", predictions)
+        predictions_array = as_array("predictions", predictions)
         if predictions_array.ndim == 2:
             raise ValueError(
                 expected(
@@ -253,9 +157,9 @@ def plot_gallery(
                     hint="This looks like model.predict output: pass it as probabilities=.",
                 )
             )
-        predicted = _as_labels("predictions", predictions_array, length=count)
+        predicted = as_labels("predictions", predictions_array, length=count)
     if probabilities is not None:
-        probabilities = _as_probabilities("probabilities", probabilities, length=count)
+        probabilities = as_probabilities("probabilities", probabilities, length=count)
         num_classes = probabilities.shape[1]
         if names is not None and len(names) != num_classes:
             raise ValueError(
@@ -265,16 +169,16 @@ def plot_gallery(
                     probabilities,
                 )
             )
-        _check_below("labels", labels, num_classes, "one per probability column")
+        check_labels_below("labels", labels, num_classes, "one per probability column")
         if predicted is None:
             predicted = probabilities.argmax(axis=1)
         else:
-            _check_below("predictions", predicted, num_classes, "one per probability column")
+            check_labels_below("predictions", predicted, num_classes, "one per probability column")
         confidence = probabilities[np.arange(count), predicted]
     if names is not None:
-        _check_below("labels", labels, len(names), "one per class name")
+        check_labels_below("labels", labels, len(names), "one per class name")
         if predicted is not None:
-            _check_below("predictions", predicted, len(names), "one per class name")
+            check_labels_below("predictions", predicted, len(names), "one per class name")
     shown = min(n, count)
     ncols = min(ncols, shown)
     nrows = math.ceil(shown / ncols)
@@ -314,21 +218,25 @@ class ConfusionMatrix:
     ``plot()``, ``figure_``, ``ax_`` and ``im_`` are there to restyle.
 
     Example:
+        >>> import tfcourse as tfc
+        >>> y_test = [0, 1, 2, 2, 1, 0, 2, 1]
+        >>> y_pred = [0, 2, 2, 2, 1, 0, 1, 1]   # model.predict(x_test).argmax(axis=1)
         >>> cm = tfc.ConfusionMatrix.from_predictions(y_test, y_pred)
         >>> cm.accuracy
-        0.9761
+        0.75
         >>> cm.most_confused(3)   # [(true, predicted, count), ...]
-        [(4, 9, 21), (7, 2, 17), (5, 3, 15)]
+        [(1, 2, 1), (2, 1, 1)]
         >>> cm.plot(normalize=True)
+        ConfusionMatrix(num_classes=3, accuracy=0.7500)
     """
 
     def __init__(self, matrix: Any, *, class_names: Sequence[str] | None = None) -> None:
-        array = _as_array("matrix", matrix)
+        array = as_array("matrix", matrix)
         if array.ndim != 2 or array.shape[0] != array.shape[1] or array.shape[0] == 0:
             raise ValueError(expected("a square matrix of counts", "matrix", array))
         if array.dtype.kind not in "iu" or array.min() < 0:
             raise ValueError(expected("whole, non-negative counts", "matrix", array))
-        names = _as_class_names(class_names)
+        names = as_class_names(class_names)
         if names is not None and len(names) != array.shape[0]:
             raise ValueError(
                 expected(f"{array.shape[0]} class names, one per row", "class_names", class_names)
@@ -361,18 +269,19 @@ class ConfusionMatrix:
             class_names: names for the rows and columns.
 
         Example:
+            >>> import tfcourse as tfc
             >>> cm = tfc.ConfusionMatrix.from_predictions([0, 1, 1], [0, 1, 0])
             >>> cm.matrix
             array([[1, 0],
                    [1, 1]])
         """
-        true = _as_labels("y_true", y_true)
-        pred = _as_labels("y_pred", y_pred)
+        true = as_labels("y_true", y_true)
+        pred = as_labels("y_pred", y_pred)
         if true.size != pred.size:
             raise ValueError(
                 expected(f"as many predictions as true labels ({true.size})", "len(y_pred)", pred.size)
             )
-        names = _as_class_names(class_names)
+        names = as_class_names(class_names)
         if num_classes is not None:
             num_classes = check_positive_int("num_classes", num_classes)
             if num_classes > MAX_CLASSES:
@@ -390,8 +299,8 @@ class ConfusionMatrix:
                 raise ValueError(expected(f"labels below {MAX_CLASSES:,} (a matrix to look at)",
                                           "the largest label", num_classes - 1,
                                           hint="Pass class numbers, not e.g. pixel values or ids."))
-        _check_below("y_true", true, num_classes, "num_classes")
-        _check_below("y_pred", pred, num_classes, "num_classes")
+        check_labels_below("y_true", true, num_classes, "num_classes")
+        check_labels_below("y_pred", pred, num_classes, "num_classes")
         counts = np.bincount(true * num_classes + pred, minlength=num_classes * num_classes)
         return cls(counts.reshape(num_classes, num_classes), class_names=names)
 
@@ -409,8 +318,9 @@ class ConfusionMatrix:
         """The ``k`` largest off-diagonal cells as ``(true, predicted, count)``.
 
         Example:
+            >>> cm = ConfusionMatrix([[5, 1, 0], [3, 4, 2], [0, 1, 6]])
             >>> cm.most_confused(2)
-            [(4, 9, 21), (7, 2, 17)]
+            [(1, 0, 3), (1, 2, 2)]
         """
         k = check_positive_int("k", k)
         off_diagonal = self.matrix.copy()
@@ -443,10 +353,11 @@ class ConfusionMatrix:
             self, with ``figure_``, ``ax_``, ``im_`` and ``text_`` set.
 
         Example:
-            >>> cm.plot(normalize=True).ax_.set_title("Shares per true digit")
+            >>> cm = ConfusionMatrix([[5, 1], [3, 4]])
+            >>> cm.plot(normalize=True).ax_.set_title("Shares per true digit")  # doctest: +ELLIPSIS
+            Text(...)
         """
         import matplotlib
-        from matplotlib.axes import Axes as MplAxes
 
         if not isinstance(normalize, bool):
             raise TypeError(expected("True or False", "normalize", normalize))
@@ -459,13 +370,8 @@ class ConfusionMatrix:
                 raise ValueError(expected("a matplotlib colormap name", "cmap", cmap)) from None
         elif not isinstance(cmap, matplotlib.colors.Colormap):
             raise TypeError(expected("a colormap or its name", "cmap", cmap))
-        if ax is None:
-            import matplotlib.pyplot as plt
-
-            side = 5.5 + 0.25 * max(0, self.num_classes - 10)
-            fig, ax = plt.subplots(figsize=(side + 1.2, side), layout="constrained")
-        elif not isinstance(ax, MplAxes):
-            raise TypeError(expected("a matplotlib Axes (or None for a new figure)", "ax", ax))
+        side = 5.5 + 0.25 * max(0, self.num_classes - 10)
+        ax = new_or_checked_axes(ax, (side + 1.2, side))
 
         if normalize:
             row_totals = self.matrix.sum(axis=1, keepdims=True)
@@ -521,14 +427,22 @@ def plot_confusion_matrix(
     class_names: Sequence[str] | None = None,
     normalize: bool = False,
     cmap: Any = "viridis",
+    colorbar: bool = True,
 ) -> Axes:
     """Count and draw the confusion matrix in one call; return the axes.
 
+    A shortcut for ``ConfusionMatrix.from_predictions(...).plot(...).ax_``:
+    :class:`ConfusionMatrix` does all the counting and drawing. Keep the
+    ``ConfusionMatrix`` when you also want ``most_confused`` or ``figure_``.
+
     Example:
-        >>> ax = tfc.plot_confusion_matrix(y_test, probabilities.argmax(axis=1))
+        >>> import tfcourse as tfc
+        >>> ax = tfc.plot_confusion_matrix([0, 1, 1, 2], [0, 1, 2, 2])   # y_test, y_pred
+        >>> ax.get_title()
+        'Confusion matrix (counts), accuracy 75.0%'
     """
     matrix = ConfusionMatrix.from_predictions(y_true, y_pred, num_classes=num_classes, class_names=class_names)
-    return matrix.plot(ax=ax, normalize=normalize, cmap=cmap).ax_
+    return matrix.plot(ax=ax, normalize=normalize, cmap=cmap, colorbar=colorbar).ax_
 
 
 # --- confident mistakes ------------------------------------------------------
@@ -543,13 +457,18 @@ def most_confident_mistakes(y_true: Any, probabilities: Any, *, k: int = 12) -> 
         k: at most this many indices (fewer if there are fewer mistakes).
 
     Example:
-        >>> worst = tfc.most_confident_mistakes(y_test, probabilities, k=5)
+        >>> import tfcourse as tfc
+        >>> probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+        >>> worst = tfc.most_confident_mistakes([0, 0, 1, 1], probabilities, k=5)
+        >>> worst                              # example 1 (80% sure), then example 2 (60%)
+        array([1, 2])
         >>> probabilities[worst].max(axis=1)   # high, yet wrong
+        array([0.8, 0.6])
     """
-    labels = _as_labels("y_true", y_true)
-    probabilities = _as_probabilities("probabilities", probabilities, length=labels.size)
+    labels = as_labels("y_true", y_true)
+    probabilities = as_probabilities("probabilities", probabilities, length=labels.size)
     k = check_positive_int("k", k)
-    _check_below("y_true", labels, probabilities.shape[1], "one per probability column")
+    check_labels_below("y_true", labels, probabilities.shape[1], "one per probability column")
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != labels)
     confidence = probabilities[wrong, predicted[wrong]]
@@ -573,14 +492,18 @@ def plot_confident_mistakes(
     it up. Without mistakes the figure says so instead.
 
     Example:
-        >>> fig = tfc.plot_confident_mistakes(x_test, y_test, model.predict(x_test), k=12)
+        >>> import tfcourse as tfc
+        >>> probabilities = np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.3, 0.7]])
+        >>> fig = tfc.plot_confident_mistakes(np.zeros((4, 8, 8)), [0, 0, 1, 1], probabilities, k=12)
+        >>> fig.get_suptitle()
+        'The 2 most confident mistakes (of 2)'
     """
-    images_array = _as_images(images)
-    labels = _as_labels("y_true", y_true, length=len(images_array))
-    names = _as_class_names(class_names)
+    images_array = as_images(images)
+    labels = as_labels("y_true", y_true, length=len(images_array))
+    names = as_class_names(class_names)
     ncols = check_positive_int("ncols", ncols)
     indices = most_confident_mistakes(labels, probabilities, k=k)
-    probabilities = _as_probabilities("probabilities", probabilities)
+    probabilities = as_probabilities("probabilities", probabilities)
     if names is not None and len(names) != probabilities.shape[1]:
         raise ValueError(
             expected(f"{len(names)} columns of probabilities, one per class name", "probabilities", probabilities)

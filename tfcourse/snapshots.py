@@ -50,12 +50,16 @@ class WeightSnapshots(keras.callbacks.Callback):
         biases: the bias at each recorded epoch (``None`` without a bias).
 
     Example:
+        >>> import keras, numpy as np, tfcourse as tfc
+        >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="hidden"),
+        ...                           keras.layers.Dense(2, activation="softmax")])
+        >>> model.compile("sgd", "sparse_categorical_crossentropy")
         >>> snaps = tfc.WeightSnapshots("hidden", every=1)
-        >>> model.fit(x, y, epochs=3, verbose=0, callbacks=[snaps])
+        >>> _ = model.fit(np.ones((8, 4)), np.zeros(8), epochs=3, verbose=0, callbacks=[snaps])
         >>> snaps.epochs
         [0, 1, 2, 3]
-        >>> snaps.kernel_at(3).shape
-        (784, 128)
+        >>> snaps.kernel_at(3).shape       # (inputs, units) of the "hidden" layer
+        (4, 3)
     """
 
     def __init__(self, layer: str | int | Any, *, every: int = 1) -> None:

@@ -19,44 +19,41 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tfcourse._arrays import is_model, to_numpy
+from tfcourse._plotting import SERIES_COLORS, WEIGHT_CMAP, new_or_checked_figure
 from tfcourse._validation import check_positive_int, expected
-from tfcourse.curves import new_or_checked_figure
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     from matplotlib.figure import Figure, FigureBase
 
 __all__ = ["plot_unit_weights", "plot_weight_histograms", "plot_unit_across_epochs", "NonFiniteWeightsWarning"]
 
-# ColorBrewer's diverging red-blue reads for colour-blind viewers; reversed so
-# that positive weights are red (warm = "excites the unit"), negative blue.
-WEIGHT_CMAP = "RdBu_r"
+# Weights are drawn with WEIGHT_CMAP (tfcourse._plotting): red raises the
+# unit's output, blue lowers it; a layer's weight variables get SERIES_COLORS.
 MAX_DEFAULT_UNITS = 128
-# Okabe-Ito colours for histograms of a layer's weight variables.
-_HISTOGRAM_COLORS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
 
 
 class NonFiniteWeightsWarning(UserWarning):
     """Some weights are NaN or infinite: they draw as blank pixels."""
 
 
-def _is_model(obj: Any) -> bool:
-    return hasattr(obj, "layers") and callable(getattr(obj, "get_layer", None))
-
-
-def _to_numpy(value: Any) -> np.ndarray:
-    # Keras variables and TF tensors both have .numpy(), which returns a copy.
-    if hasattr(value, "numpy"):
-        value = value.numpy()
-    return np.asarray(value)
-
-
 def _layer_name(layer: Any) -> str:
     return getattr(layer, "name", type(layer).__name__)
 
 
-def _kernel_of(layer_or_kernel: Any, name: str = "layer_or_kernel") -> tuple[np.ndarray, str | None]:
-    """Return (kernel of shape (inputs, units), layer name or None), or raise."""
-    if _is_model(layer_or_kernel):
+def dense_kernel(layer_or_kernel: Any, name: str = "layer_or_kernel") -> tuple[np.ndarray, str | None]:
+    """A Dense kernel as a NumPy array of shape (inputs, units), and its layer's name.
+
+    Takes a built Dense layer (name: the layer's) or a kernel array (name:
+    None); anything else raises a Keras-style error naming ``name``, the
+    argument of the caller. The weight explorer reads its layer with it.
+
+    Example:
+        >>> kernel, layer_name = dense_kernel(np.zeros((784, 16)))
+        >>> kernel.shape, layer_name
+        ((784, 16), None)
+    """
+    if is_model(layer_or_kernel):
         raise TypeError(
             expected(
                 "a Dense layer or a kernel array of shape (inputs, units), not a whole model",
@@ -94,7 +91,7 @@ def _kernel_of(layer_or_kernel: Any, name: str = "layer_or_kernel") -> tuple[np.
                 )
             )
     try:
-        array = _to_numpy(kernel)
+        array = to_numpy(kernel)
     except (TypeError, ValueError):
         raise TypeError(expected("a Dense layer or a kernel array of shape (inputs, units)", name, kernel)) from None
     if array.dtype.kind not in "fiu":
@@ -114,7 +111,15 @@ def _kernel_of(layer_or_kernel: Any, name: str = "layer_or_kernel") -> tuple[np.
     return array, layer_name
 
 
-def _image_shape(num_inputs: int, image_shape: Any) -> tuple[int, int]:
+def picture_shape(num_inputs: int, image_shape: Any) -> tuple[int, int]:
+    """The (height, width) to draw ``num_inputs`` weights as: ``image_shape`` checked, else a square.
+
+    Example:
+        >>> picture_shape(784, None)
+        (28, 28)
+        >>> picture_shape(12, (3, 4))
+        (3, 4)
+    """
     if image_shape is None:
         side = math.isqrt(num_inputs)
         if side * side != num_inputs:
@@ -235,11 +240,15 @@ def plot_unit_weights(
         The figure: one axes per unit plus the colorbar's.
 
     Example:
-        >>> fig = tfc.plot_unit_weights(model.layers[1], units=16)
+        >>> import tfcourse as tfc
+        >>> kernel = np.random.default_rng(0).normal(size=(784, 32))   # or model.layers[1]
+        >>> fig = tfc.plot_unit_weights(kernel, units=16)
+        >>> fig.get_suptitle()
+        'Incoming weights per unit, kernel (16 of 32 units)'
     """
-    kernel, layer_name = _kernel_of(layer_or_kernel)
+    kernel, layer_name = dense_kernel(layer_or_kernel)
     num_inputs, num_units = kernel.shape
-    shape = _image_shape(num_inputs, image_shape)
+    shape = picture_shape(num_inputs, image_shape)
     indices = _unit_indices(num_units, units)
     columns = _grid_columns(len(indices), ncols)
     rows = math.ceil(len(indices) / columns)
@@ -256,8 +265,12 @@ def plot_unit_weights(
     return fig
 
 
-def _recorded_snapshots(snapshots: Any) -> tuple[list, list]:
-    """The ``(epochs, kernels)`` of a WeightSnapshots that has recorded, else a clear error."""
+def recorded_snapshots(snapshots: Any) -> tuple[list, list]:
+    """The ``(epochs, kernels)`` of a WeightSnapshots that has recorded, else a clear error.
+
+    Anything with ``.epochs`` and ``.kernels`` lists counts (duck typing keeps
+    Keras out of this module).
+    """
     recorded = getattr(snapshots, "epochs", None)
     kernels = getattr(snapshots, "kernels", None)
     if not isinstance(recorded, list) or not isinstance(kernels, list):
@@ -293,11 +306,15 @@ def plot_unit_across_epochs(
         image_shape, ncols, fig: as in :func:`plot_unit_weights`.
 
     Example:
-        >>> snaps = tfc.WeightSnapshots("hidden")
-        >>> model.fit(x, y, epochs=5, callbacks=[snaps])
+        >>> import tfcourse as tfc
+        >>> snaps = tfc.WeightSnapshots("hidden")    # model.fit(..., callbacks=[snaps]) fills it
+        >>> snaps.epochs = [0, 1, 2]                 # here: three kernels made up by hand
+        >>> snaps.kernels = [np.full((784, 4), epoch, "float32") for epoch in snaps.epochs]
         >>> fig = tfc.plot_unit_across_epochs(snaps, unit=3)
+        >>> [ax.get_title() for ax in fig.axes[:3]]
+        ['epoch 0', 'epoch 1', 'epoch 2']
     """
-    recorded, kernels = _recorded_snapshots(snapshots)
+    recorded, kernels = recorded_snapshots(snapshots)
     if epochs is None:
         chosen = list(recorded)
     else:
@@ -307,13 +324,13 @@ def plot_unit_across_epochs(
         if missing:
             raise ValueError(expected(f"epochs among the recorded ones {recorded}", "epochs", epochs))
         chosen = list(epochs)
-    first_kernel, _ = _kernel_of(kernels[0], "snapshots.kernels[0]")
+    first_kernel, _ = dense_kernel(kernels[0], "snapshots.kernels[0]")
     num_inputs, num_units = first_kernel.shape
     if isinstance(unit, bool) or not isinstance(unit, (int, np.integer)):
         raise TypeError(expected("a unit index (a whole number)", "unit", unit))
     if not 0 <= unit < num_units:
         raise ValueError(expected(f"a unit index from 0 to {num_units - 1}", "unit", unit))
-    shape = _image_shape(num_inputs, image_shape)
+    shape = picture_shape(num_inputs, image_shape)
     columns = _grid_columns(len(chosen), ncols)
     rows = math.ceil(len(chosen) / columns)
     fig = new_or_checked_figure(fig, (1.6 * columns + 1.2, 1.7 * rows + 0.8))
@@ -324,7 +341,7 @@ def plot_unit_across_epochs(
 
 
 def _layers_with_weights(model_or_layers: Any) -> list[Any]:
-    if _is_model(model_or_layers):
+    if is_model(model_or_layers):
         candidates = list(model_or_layers.layers)
     elif hasattr(model_or_layers, "weights"):
         candidates = [model_or_layers]
@@ -336,7 +353,7 @@ def _layers_with_weights(model_or_layers: Any) -> list[Any]:
         raise TypeError(expected("a Keras model, a layer or a list of layers", "model_or_layers", model_or_layers))
     found: list[Any] = []
     for layer in candidates:
-        if _is_model(layer):  # a model nested as a layer: show its own layers
+        if is_model(layer):  # a model nested as a layer: show its own layers
             found.extend(_layers_with_weights(layer))
         elif layer.weights:
             found.append(layer)
@@ -363,7 +380,12 @@ def plot_weight_histograms(
         The figure, one axes per layer with weights.
 
     Example:
+        >>> import keras, tfcourse as tfc
+        >>> model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(16, name="hidden"),
+        ...                           keras.layers.Dense(10, name="output")])
         >>> fig = tfc.plot_weight_histograms(model)
+        >>> [ax.get_title() for ax in fig.axes]
+        ['hidden', 'output']
     """
     bins = check_positive_int("bins", bins)
     if not isinstance(log, bool):
@@ -383,7 +405,7 @@ def plot_weight_histograms(
     fig = new_or_checked_figure(fig, (4.4 * ncols, 3.3 * nrows))
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, layer in zip(axes, layers):
-        arrays = [_to_numpy(variable).astype(np.float64).ravel() for variable in layer.weights]
+        arrays = [to_numpy(variable).astype(np.float64).ravel() for variable in layer.weights]
         everything = np.concatenate(arrays)
         everything = everything[np.isfinite(everything)]
         # Shared bin edges: a bias of zeros must not stretch the axis or get
@@ -394,7 +416,7 @@ def plot_weight_histograms(
             ax.hist(
                 values[np.isfinite(values)],
                 bins=edges,
-                color=_HISTOGRAM_COLORS[index % len(_HISTOGRAM_COLORS)],
+                color=SERIES_COLORS[index % len(SERIES_COLORS)],
                 alpha=0.7 if index == 0 else 0.6,
                 log=log,
                 label=f"{short_name} ({values.size:,} values)",
