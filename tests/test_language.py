@@ -12,7 +12,6 @@ import shutil
 import string
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 
 import polib
@@ -177,22 +176,28 @@ def test_the_catalog_is_what_the_extraction_tool_writes_from_the_source():
         "python tools/package_catalog.py, then translate the empty msgstr entries.")
 
 
+def _fields(template: str) -> set[tuple[str, str, str | None]]:
+    """Each field of a format template with its format spec and conversion: {confidence:.0%}."""
+    return {(name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(template) if name is not None}
+
+
 def test_each_translation_keeps_the_fields_of_its_english():
     wrong = []
     for entry in _catalog():
         try:
-            fields = Counter(template_fields(entry.msgstr))
+            fields = _fields(entry.msgstr)
         except ValueError as err:  # a lone brace: "{" must be written "{{"
             wrong.append(f"{entry.msgstr!r}: {err}")
             continue
-        if set(fields) != set(template_fields(entry.msgid)):
-            wrong.append(f"{entry.msgid!r} has {sorted(set(template_fields(entry.msgid)))}, "
+        if fields != _fields(entry.msgid):
+            wrong.append(f"{entry.msgid!r} has {sorted(_fields(entry.msgid))}, "
                          f"its translation {sorted(fields)}")
         if entry.msgid.count("{{") != entry.msgstr.count("{{"):
             wrong.append(f"{entry.msgid!r}: literal braces differ in {entry.msgstr!r}")
     assert not wrong, "\n".join(wrong)
     assert template_fields("{value} is not a whole number: {why}") == ["value", "why"]
-    assert not list(filter(None, (f for _, f, _, _ in string.Formatter().parse("{{code}}"))))
+    assert _fields("{{code}} {total:,}") == {("total", ",", None)}
 
 
 def test_a_changed_english_hint_is_untranslated_until_someone_translates_it(tmp_path):
@@ -232,6 +237,21 @@ def test_the_tool_reads_templates_from_f_strings_and_leaves_code_out(tmp_path):
     found = [m.msgid for m in package_catalog.extract(tmp_path, ("tfcourse/exercises/*.py",))]
     assert found == ["{answer} is not the count of {len} layers", "fewer", "more",
                      "Count the weights, {answer} then add the biases."]
+
+
+def test_the_tool_reads_only_the_translated_words_of_an_explorer(tmp_path):
+    source = tmp_path / "tfcourse" / "widgets" / "some_explorer.py"
+    source.parent.mkdir(parents=True)
+    source.write_text(
+        "from tfcourse._language import translate, translate_template\n"
+        'TEXT = {"clear": "Clear", "title": "a figure title, kept English",\n'
+        '        "total": "{total:,} parameters"}\n'
+        "button = translate(TEXT['clear'])\n"
+        "ax_title = TEXT['title']\n"
+        "caption = translate_template(TEXT['total']).format(total=1)\n",
+        encoding="utf-8")
+    found = [m.msgid for m in package_catalog.extract(tmp_path, (), ("tfcourse/widgets/*.py",))]
+    assert found == ["Clear", "{total:,} parameters"]
 
 
 def test_the_catalog_ships_in_the_wheel_configuration():

@@ -15,7 +15,9 @@ gone. An f-string becomes a template with a named field per value, e.g.
 ``f"{value:,} counts {EPOCHS} epochs"`` -> ``{value} counts {EPOCHS} epochs``;
 the translation must keep the same fields (tests/test_language.py checks it).
 
-What is read: every string and f-string in the modules below, except
+What is read: in the explorers (tfcourse/widgets), the text given to
+``translate`` or ``translate_template``, often by its key in the module's TEXT
+table; in the exercises, every string and f-string, except
 docstrings, dictionary keys and set members, comparisons, regular expressions,
 ``raise`` and ``assert`` (errors stay English), ``__all__``, markup and dicts
 written out as code; and only text with words in it (two words in a row, a mark
@@ -35,8 +37,11 @@ import polib
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = Path("tfcourse/locale/zh/tfcourse.po")
-# the modules whose text a student reads, relative to the repository root
+# the modules whose text a student reads, relative to the repository root: every
+# string of the exercises; of the explorers, only the words they pass to
+# translate or translate_template (their figures keep English labels)
 SOURCES = ("tfcourse/exercises/*.py",)
+TRANSLATED_ONLY = ("tfcourse/widgets/*.py",)
 
 HEADER = """\
 Simplified Chinese for the text tfcourse's helpers show a student.
@@ -136,14 +141,45 @@ def _string_sum(node: ast.AST) -> bool:
 
 
 class _Collector(ast.NodeVisitor):
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, translated_only: bool = False) -> None:
         self.path = path
         self.found: list[tuple[str, str]] = []  # (msgid, comment)
         self._comment = ""
+        self._translated_only = translated_only
+        self._text: dict[str, str] = {}  # the module's TEXT table: key -> English
+
+    def visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Module):  # TEXT = {"clear": "Clear", ...} at the top
+            for statement in node.body:
+                if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Dict) \
+                        and any(isinstance(t, ast.Name) and t.id == "TEXT" for t in statement.targets):
+                    self._text.update({
+                        key.value: value.value
+                        for key, value in zip(statement.value.keys, statement.value.values)
+                        if isinstance(key, ast.Constant) and isinstance(value, ast.Constant)
+                        and isinstance(value.value, str)})
+        super().visit(node)
+
+    def _translated(self, node: ast.Call) -> None:
+        """translate("...") or translate_template(TEXT["key"]): text named for translation."""
+        argument = node.args[0] if node.args else None
+        if isinstance(argument, ast.Subscript) and isinstance(argument.value, ast.Name) \
+                and argument.value.id == "TEXT" and isinstance(argument.slice, ast.Constant):
+            text = self._text.get(argument.slice.value)
+            if text is None:
+                raise ValueError(f"{self.path}: no TEXT[{argument.slice.value!r}] to translate")
+        elif isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+            text = argument.value
+        else:
+            return  # a message made elsewhere: read where it is made
+        template = node.func.id == "translate_template"
+        self.found.append((text if template else _escape(text), self._comment))
 
     # --- where the messages are ------------------------------------------------
 
     def _add(self, msgid: str, *, single_word: bool = False) -> None:
+        if self._translated_only:
+            return
         if msgid.startswith(("<", "{{", "[")):
             return  # markup, or a dict or list written out as code
         fixed = re.sub(r"\{[^{}]*\}", "X", msgid.replace("{{", "").replace("}}", ""))
@@ -225,10 +261,10 @@ class _Collector(ast.NodeVisitor):
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) \
                 and func.value.id == "re":
             return  # a regular expression
-        if isinstance(func, ast.Name) and func.id == "translate_template" and node.args:
-            template = node.args[0]
-            if isinstance(template, ast.Constant) and isinstance(template.value, str):
-                self.found.append((template.value, self._comment))  # a template already
+        if isinstance(func, ast.Name) and func.id in ("translate", "translate_template"):
+            self._translated(node)
+            for argument in node.args[1:]:
+                self.visit(argument)
             return
         if isinstance(func, ast.Name) and func.id == "exercise" and node.args \
                 and isinstance(node.args[0], ast.Constant):
@@ -269,13 +305,14 @@ class _Collector(ast.NodeVisitor):
     visit_Raise = visit_Assert = visit_Compare = visit_Set = _skip
 
 
-def extract(root: Path = ROOT, sources: tuple[str, ...] = SOURCES) -> list[Message]:
+def extract(root: Path = ROOT, sources: tuple[str, ...] = SOURCES,
+            translated_only: tuple[str, ...] = TRANSLATED_ONLY) -> list[Message]:
     """The messages of the source under ``root``, in the order they first appear."""
     messages: dict[str, Message] = {}
-    for pattern in sources:
+    for pattern in (*sources, *translated_only):
         for path in sorted(root.glob(pattern)):
             relative = path.relative_to(root).as_posix()
-            collector = _Collector(relative)
+            collector = _Collector(relative, translated_only=pattern in translated_only)
             collector.visit(ast.parse(path.read_text(encoding="utf-8"), relative))
             for msgid, comment in collector.found:
                 message = messages.setdefault(msgid, Message(msgid))
