@@ -35,7 +35,7 @@ from pathlib import Path
 from tfcourse._validation import check_choice
 
 __all__ = ["LANGUAGES", "CATALOG_PATH", "language", "set_language", "translate",
-           "translate_template", "template_fields", "reload_catalog"]
+           "translate_template", "template_fields"]
 
 #: The languages the helpers speak: English (the default) and Simplified Chinese.
 LANGUAGES = ("en", "zh")
@@ -230,9 +230,3 @@ def _chinese() -> _Catalog:
     if _catalog is None:
         _catalog = _Catalog.read(CATALOG_PATH)
     return _catalog
-
-
-def reload_catalog() -> None:
-    """Read the catalog again on the next translation (after the PO file changed)."""
-    global _catalog
-    _catalog = None
