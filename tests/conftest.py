@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -62,10 +61,9 @@ def offline_keras_home(monkeypatch, tmp_path) -> Path:
     monkeypatch.delenv("TFCOURSE_DATA_DIR", raising=False)
     home = tmp_path / "keras-home"
     home.mkdir()
+    # tfcourse.data reads KERAS_HOME at each call (keras_datasets_folder); Keras
+    # itself never runs here: its download is replaced below.
     monkeypatch.setenv("KERAS_HOME", str(home))
-    config = sys.modules.get("keras.src.backend.config")
-    if config is not None:  # Keras read KERAS_HOME at import; point it here too
-        monkeypatch.setattr(config, "_KERAS_DIR", str(home))
 
     def no_download(spec):
         pytest.fail(f"a test tried to download {spec.name} with Keras")

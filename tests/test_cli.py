@@ -13,8 +13,10 @@ import hashlib
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import time
 import tomllib
 import types
 import warnings
@@ -28,7 +30,9 @@ import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from tfcourse import cli, data
+from tfcourse import cli, data, env
+from tfcourse.cli import course, doctor
+from tfcourse.cli import run as run_module
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "lessons"
@@ -241,7 +245,7 @@ def test_tensorflow_cpu_meets_a_tensorflow_pin(tmp_path, monkeypatch):
             raise metadata.PackageNotFoundError(name)
         return "2.21.3" if name == "tensorflow-cpu" else real_version(name)
 
-    monkeypatch.setattr(cli.metadata, "version", binder_like)
+    monkeypatch.setattr(doctor.metadata, "version", binder_like)
     pins = _requirements(tmp_path, "tensorflow~=2.21.0\n")
     (row,) = [c for c in cli.check_environment(requirements=pins, network=False,
                                                 tensorflow=False) if c.name == "tensorflow"]
@@ -251,7 +255,7 @@ def test_tensorflow_cpu_meets_a_tensorflow_pin(tmp_path, monkeypatch):
 def test_gpu_mode_without_a_gpu_fails_with_its_fix(monkeypatch):
     monkeypatch.setenv("TFCOURSE_DEVICE", "gpu")
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")  # no GPU, whatever the machine
-    (row,) = cli._tensorflow_checks()
+    (row,) = doctor._tensorflow_checks()
     assert row.status == "FAIL" and "TFCOURSE_DEVICE=gpu" in row.found
     assert "Unset TFCOURSE_DEVICE" in row.fix
 
@@ -268,7 +272,7 @@ def test_gpu_mode_without_a_gpu_fails_with_its_fix(monkeypatch):
 ])
 def test_xla_on_the_gpu_is_checked_and_a_missing_cuda_tool_named(report, status, words):
     # No GPU here: the probe's report is given, as a GPU machine would write it.
-    row = cli._xla_gpu_check(report)
+    row = doctor._xla_gpu_check(report)
     if status is None:
         assert row is None
         return
@@ -280,7 +284,7 @@ def test_missing_widget_extension_fails(monkeypatch, tmp_path):
     import jupyter_core.paths
 
     monkeypatch.setattr(jupyter_core.paths, "jupyter_path", lambda *parts: [str(tmp_path)])
-    rows = {c.name: c for c in cli._lab_extension_checks()}
+    rows = {c.name: c for c in doctor._lab_extension_checks()}
     widgets = rows["lab extension @jupyter-widgets/jupyterlab-manager"]
     assert widgets.status == "FAIL" and "jupyterlab_widgets" in widgets.fix
 
@@ -288,8 +292,8 @@ def test_missing_widget_extension_fails(monkeypatch, tmp_path):
 @pytest.mark.parametrize(("reachable", "status"), [(True, "PASS"), (False, "FAIL")])
 def test_data_that_must_be_downloaded(monkeypatch, tmp_path, reachable, status):
     monkeypatch.setattr(data, "DEBIAN_FASHION_MNIST_DIR", tmp_path / "no-debian")
-    monkeypatch.setattr(cli, "_probe_download", lambda url: None if reachable else "no route")
-    rows = {c.name: c for c in cli._data_checks(network=True)}
+    monkeypatch.setattr(doctor, "_probe_download", lambda url: None if reachable else "no route")
+    rows = {c.name: c for c in doctor._data_checks(network=True)}
     for title in ("MNIST data", "Fashion-MNIST data"):
         assert rows[title].status == status
     if not reachable:
@@ -297,30 +301,45 @@ def test_data_that_must_be_downloaded(monkeypatch, tmp_path, reachable, status):
         assert "no route" in rows["download site"].found
 
 
-def test_download_site_check_is_quick_offline():
-    # a name that cannot resolve: the answer must come at once, not hang
-    reason = cli._probe_download("https://tfcourse-no-such-host.invalid/mnist.npz")
+def test_download_site_check_is_quick_offline(monkeypatch):
+    """Offline, the doctor answers at once: a site that never replies is given up
+    after NETWORK_TIMEOUT_S, and a name that cannot resolve fails without waiting."""
+    for variable in ("http_proxy", "https_proxy", "all_proxy"):  # straight to the socket
+        monkeypatch.delenv(variable, raising=False)
+        monkeypatch.delenv(variable.upper(), raising=False)
+    monkeypatch.setattr(doctor, "NETWORK_TIMEOUT_S", 0.5)
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # connects, never answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/mnist.npz"
+        started = time.perf_counter()
+        reason = doctor._probe_download(url)
+        waited = time.perf_counter() - started
+    assert reason is not None and "timed out" in reason
+    assert 0.4 < waited < 0.5 + 2.0, f"the probe waited {waited:.1f} s for a 0.5 s timeout"
+    started = time.perf_counter()
+    reason = doctor._probe_download("https://tfcourse-no-such-host.invalid/mnist.npz")
+    waited = time.perf_counter() - started
     assert reason is not None
+    assert waited < 5.0, f"an unresolvable name took {waited:.1f} s"  # generous: DNS is not ours
 
 
 def test_probed_urls_are_the_ones_keras_downloads_from():
     keras_files = metadata.distribution("keras")
-    for name, url in cli.DOWNLOAD_PROBES.items():
+    for name, url in doctor.DOWNLOAD_PROBES.items():
         source = Path(keras_files.locate_file(f"keras/src/datasets/{name}.py")).read_text()
-        assert cli.KERAS_DATA_URL in source
-        assert url.removeprefix(cli.KERAS_DATA_URL) in source
+        assert doctor.KERAS_DATA_URL in source
+        assert url.removeprefix(doctor.KERAS_DATA_URL) in source
 
 
 def test_little_memory_is_a_warning(monkeypatch):
     psutil = pytest.importorskip("psutil")
     monkeypatch.setattr(psutil, "virtual_memory",
                         lambda: types.SimpleNamespace(total=64 * GIB, available=60 * GIB))
-    monkeypatch.setattr(cli, "_cgroup_memory", lambda: (2 * GIB, int(1.5 * GIB)))  # Binder
-    row = cli._memory_check()
+    monkeypatch.setattr(env, "_cgroup_memory", lambda: (2 * GIB, int(1.5 * GIB)))  # Binder
+    row = doctor._memory_check()
     assert (row.status, row.found) == ("WARN", "0.5 GiB free of 2.0 GiB (this container)")
     assert "Shut Down All Kernels" in row.fix
-    monkeypatch.setattr(cli, "_cgroup_memory", lambda: None)
-    assert cli._memory_check().status == "PASS"
+    monkeypatch.setattr(env, "_cgroup_memory", lambda: None)
+    assert doctor._memory_check().status == "PASS"
 
 
 @pytest.mark.parametrize(
@@ -472,7 +491,7 @@ def test_only_the_official_npz_goes_into_keras_cache(keras_home, tmp_path, monke
 
 def test_download_failure_offline_points_to_the_usb_route(capsys, monkeypatch):
     def offline(spec):
-        raise Exception(f"URL fetch failure on {cli.KERAS_DATA_URL}: no route to host")
+        raise Exception(f"URL fetch failure on {doctor.KERAS_DATA_URL}: no route to host")
 
     monkeypatch.setattr(data, "_download_with_keras", offline)
     code, out, _ = _main(capsys, "fetch-data", "--dataset", "mnist")
@@ -653,8 +672,8 @@ def test_lessons_are_named_by_number_file_name_or_path():
     folder = LESSONS
     lesson = folder / "02_the_low_level_api.ipynb"
     for text in ("2", "02", "02_the_low_level_api.ipynb", "02_the_low_level_api", str(lesson)):
-        assert cli._resolve_lesson(text, folder) == lesson.resolve()
-    assert cli._all_lessons(folder)[0].name.startswith("01_")
+        assert run_module._resolve_lesson(text, folder) == lesson.resolve()
+    assert course.lesson_files(folder)[0].name.startswith("01_")
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import tfcourse as tfc
-from tfcourse import data
+from tfcourse import _datafiles, data
 from tfcourse.data import (
     CorruptDataError,
     DataSource,
@@ -211,15 +211,15 @@ def test_empty_environment_variable_counts_as_unset(monkeypatch, keras_home):
 
 
 def _count_hashes(monkeypatch) -> list:
-    """From now on, one entry per SHA-256 that data.py starts, with its digest cache emptied."""
+    """From now on, one entry per SHA-256 that the data files' checks start, with the digest cache emptied."""
     made = []
 
     def counting_sha256(*args):
         made.append(args)
         return __import__("hashlib").sha256(*args)
 
-    monkeypatch.setattr(data, "hashlib", types.SimpleNamespace(sha256=counting_sha256))
-    monkeypatch.setattr(data, "_digest_cache", {})
+    monkeypatch.setattr(_datafiles, "hashlib", types.SimpleNamespace(sha256=counting_sha256))
+    monkeypatch.setattr(_datafiles, "_digest_cache", {})
     return made
 
 
@@ -637,7 +637,7 @@ def _save_npz(path: Path):
 def test_mnist_keras_cache_with_official_hash_is_read_directly(keras_home, monkeypatch):
     cached = keras_home / "datasets" / "mnist.npz"
     y_train = _save_npz(cached)
-    monkeypatch.setattr(data, "KERAS_MNIST_NPZ_SHA256", data._file_digest(cached))
+    monkeypatch.setattr(data, "KERAS_MNIST_NPZ_SHA256", data.file_digest(cached))
     assert data_source("mnist") == DataSource(
         "mnist", "keras-cache", cached, f"Keras's cache: {cached}"
     )
@@ -648,7 +648,7 @@ def test_mnist_keras_cache_with_official_hash_is_read_directly(keras_home, monke
 def test_cached_npz_is_hashed_once(keras_home, monkeypatch):
     cached = keras_home / "datasets" / "mnist.npz"
     _save_npz(cached)
-    monkeypatch.setattr(data, "KERAS_MNIST_NPZ_SHA256", data._file_digest(cached))
+    monkeypatch.setattr(data, "KERAS_MNIST_NPZ_SHA256", data.file_digest(cached))
     made = _count_hashes(monkeypatch)
     load_mnist()
     load_mnist()
@@ -726,14 +726,15 @@ def test_data_source_when_keras_must_download(keras_home, no_debian):
 
 def test_data_source_reads_no_images(tmp_path, monkeypatch):
     _make_set(tmp_path)
-    real_read_idx = data._read_idx
+    real_read_idx = _datafiles.read_idx
 
     def labels_only(path, role, **kwargs):
         # a labels file (a few KB) may be read to tell MNIST from Fashion-MNIST
         assert role.endswith("labels"), f"data_source read {path}"
         return real_read_idx(path, role, **kwargs)
 
-    monkeypatch.setattr(data, "_read_idx", labels_only)
+    monkeypatch.setattr(_datafiles, "read_idx", labels_only)
+    monkeypatch.setattr(data, "read_idx", labels_only)
     assert data_source("mnist", data_dir=tmp_path).kind == "folder"
 
 

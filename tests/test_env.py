@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import types
 
 import pytest
 
@@ -193,6 +194,28 @@ def test_setup_device_turns_tf32_off_and_asks_for_memory_growth():
 def test_the_gpu_install_hint_fits_the_system(system, words):
     assert words in env.gpu_install_hint(system)
     assert words in env.no_gpu_message({"is_cuda_build": False}, system)
+
+
+def test_memory_is_the_containers_when_it_has_a_limit(monkeypatch):
+    # Binder: a 64 GiB host, a 2 GiB container of which 1.5 GiB is used.
+    psutil = pytest.importorskip("psutil")
+    gib = 1024**3
+    monkeypatch.setattr(psutil, "virtual_memory",
+                        lambda: types.SimpleNamespace(total=64 * gib, available=60 * gib))
+    monkeypatch.setattr(env, "_cgroup_memory", lambda: (2 * gib, int(1.5 * gib)))
+    assert env.memory_status() == env.MemoryStatus(2 * gib, gib // 2, "this container")
+    rows = dict(env.environment_report(include_devices=False).sections["Memory"])
+    assert rows == {"total": "2.0 GiB (this container)", "available": "0.5 GiB"}
+    monkeypatch.setattr(env, "_cgroup_memory", lambda: None)  # no container: the host's RAM
+    assert env.memory_status() == env.MemoryStatus(64 * gib, 60 * gib, "this machine")
+
+
+def test_versions_are_compared_as_pep_440_releases():
+    assert env.check_versions({"tensorflow": "2.21.0+cpu", "keras": "3.15.0.dev2026"})
+    with pytest.raises(RuntimeError, match="keras >= 3.0; found not-a-version 3"):
+        env.check_versions({"tensorflow": "2.21.0", "keras": "not-a-version 3"})
+    with pytest.warns(env.UntestedVersionWarning, match="keras 3 "):
+        env.check_versions({"tensorflow": "2.21.0", "keras": "3"})
 
 
 def test_process_tree_memory_counts_children_once_each(tmp_path):

@@ -22,8 +22,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from tfcourse._tensorflow import import_tensorflow
 from tfcourse._validation import check_choice, expected
 
@@ -459,6 +457,9 @@ class UntestedVersionWarning(UserWarning):
 
 def _release(version: str) -> tuple[int, ...] | None:
     """Major and minor release of a version string (PEP 440), or None when it is not one."""
+    # Imported here: the doctor still reports a missing `packaging` rather than failing.
+    from packaging.version import InvalidVersion, Version
+
     try:
         return (*Version(version).release, 0)[:2]  # "3" is 3.0
     except InvalidVersion:

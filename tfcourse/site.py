@@ -25,7 +25,6 @@ Importing it imports neither Sphinx nor TensorFlow.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import html
 import os
@@ -555,54 +554,55 @@ def build_site(
     ``output_dir`` defaults to ``_build/site``; the Sphinx sources go beside
     it (``_build/site-source``). ``lessons/`` is only read.
 
-    Example:
-        >>> from tfcourse.site import build_site
-        >>> built = build_site([1], execute=True, allow_unexecuted=True, log=None)
-        >>> built.index.name
-        'index.html'
+    Example (not run here: it executes a lesson and runs Sphinx, a minute or so)::
+
+        from tfcourse.site import build_site
+        built = build_site([1], execute=True, allow_unexecuted=True, log=None)
+        built.index.name   # 'index.html'
     """
-    from tfcourse import cli
+    from tfcourse.cli import UsageError, run_lessons  # the rehearsal; imports no TensorFlow
+    from tfcourse.cli.course import REHEARSAL_FOLDER, course_root, lesson_files
 
     if log is not None and not callable(log):
         raise TypeError(expected("a function taking a line of text, or None", "log", log))
     say: Log = log if log is not None else (lambda line: None)
     started = time.perf_counter()
-    root = cli._course_root()
+    root = course_root()
     if root is None:
-        raise cli.UsageError("No lessons folder found: run from the course folder "
-                             "(the one holding lessons/ and README.md).")
+        raise UsageError("No lessons folder found: run from the course folder "
+                         "(the one holding lessons/ and README.md).")
     lessons_dir = root / "lessons"
-    every = cli._all_lessons(lessons_dir)
+    every = lesson_files(lessons_dir)
     if not every:
-        raise cli.UsageError(f"{lessons_dir} holds no NN_name.ipynb lessons.")
-    executed_dir = Path(from_dir) if from_dir is not None else root / cli.OUTPUT_DEFAULT
+        raise UsageError(f"{lessons_dir} holds no NN_name.ipynb lessons.")
+    executed_dir = Path(from_dir) if from_dir is not None else root / REHEARSAL_FOLDER
     output = Path(output_dir) if output_dir is not None else root / "_build" / "site"
     output = output.expanduser().resolve()
     source = output.with_name(output.name + "-source")
     for folder in (output, source):
         if folder in (root.resolve(), lessons_dir.resolve()) or lessons_dir.resolve().is_relative_to(folder):
-            raise cli.UsageError(expected("an output folder outside the course's own folders",
-                                          "output_dir", str(folder)))
+            raise UsageError(expected("an output folder outside the course's own folders",
+                                      "output_dir", str(folder)))
 
     conf = source / "conf.py"
     if source.exists() and not (conf.is_file() and "tfcourse/site.py" in conf.read_text(
             encoding="utf-8", errors="replace")):
-        raise cli.UsageError(expected(f"no folder at {source} (the pages' sources go there)",
-                                      "output_dir", str(output)))
+        raise UsageError(expected(f"no folder at {source} (the pages' sources go there)",
+                                  "output_dir", str(output)))
     if output.is_dir() and any(output.iterdir()):
         if not ((output / "objects.inv").is_file() and (output / "searchindex.js").is_file()):
-            raise cli.UsageError(expected("an empty folder or a site built before", "output_dir",
-                                          str(output), hint="It is emptied before each build."))
+            raise UsageError(expected("an empty folder or a site built before", "output_dir",
+                                      str(output), hint="It is emptied before each build."))
 
     failed: list[str] = []
     if execute:
         chosen = list(lessons) if lessons else None
         kwargs = {} if timeout is None else {"timeout": timeout}
-        runs = cli.run_lessons(chosen, output_dir=executed_dir, log=say, **kwargs)
+        runs = run_lessons(chosen, output_dir=executed_dir, log=say, **kwargs)
         failed = [run.lesson.name for run in runs if not run.ok]
     elif lessons:
-        raise cli.UsageError("Naming lessons only makes sense with --execute: the site always "
-                             "has every lesson.")
+        raise UsageError("Naming lessons only makes sense with --execute: the site always "
+                         "has every lesson.")
 
     import nbformat
 
@@ -620,7 +620,7 @@ def build_site(
         notebook = nbformat.read(copy_path, as_version=4) if copy_path.is_file() else None
         if notebook is None or not _has_outputs(notebook):
             if not allow_unexecuted:
-                raise cli.UsageError(
+                raise UsageError(
                     f"No executed copy of {path.name} in {executed_dir}: run "
                     f"'python -m tfcourse run' first, or build with --execute.")
             unexecuted.append(path.name)
@@ -665,46 +665,3 @@ def build_site(
     pages = [output / "lessons" / f"{path.stem}.html" for path in every]
     seconds = time.perf_counter() - started
     return SiteBuild(output, output / "index.html", pages, unexecuted, failed, warnings, seconds)
-
-
-# --- the command line (wired in tfcourse/cli.py) ---------------------------------------
-
-
-def add_subcommand(commands: Any) -> argparse.ArgumentParser:
-    """Add ``site`` to the ``tfcourse`` command line's subcommands."""
-    site = commands.add_parser(
-        "site", help="build the course website from the executed lessons",
-        description="Build a static website (home page = course map, one page per lesson "
-                    "with every output, instructor notes, search, launch links) with "
-                    "Sphinx, offline. By default from the executed copies in "
-                    "_build/rehearsal (python -m tfcourse run).",
-    )
-    site.add_argument("lessons", nargs="*", metavar="LESSON",
-                      help="with --execute: the lessons to run first (default: every lesson)")
-    where = site.add_mutually_exclusive_group()
-    where.add_argument("--execute", action="store_true",
-                       help="run the lessons first (into --from-dir, default _build/rehearsal)")
-    where.add_argument("--from-dir", metavar="DIR",
-                       help="the folder of executed lessons (default: _build/rehearsal)")
-    site.add_argument("--out", metavar="DIR",
-                      help="where the site goes (default: _build/site in the course folder)")
-    site.add_argument("--allow-unexecuted", action="store_true",
-                      help="build pages without outputs for lessons not executed yet")
-    site.set_defaults(handler=_site, subparser=site)
-    return site
-
-
-def _site(args: argparse.Namespace, log: Log) -> int:
-    if args.from_dir is not None and not Path(args.from_dir).is_dir():
-        from tfcourse.cli import UsageError
-
-        raise UsageError(f"--from-dir {args.from_dir}: no such folder")
-    built = build_site(args.lessons or None, from_dir=args.from_dir, execute=args.execute,
-                       output_dir=args.out, allow_unexecuted=args.allow_unexecuted, log=log)
-    log(f"\nThe site: {built.index} ({len(built.pages)} lesson pages, {built.seconds:.0f} s)")
-    if built.unexecuted:
-        log(f"Without outputs (not executed): {', '.join(built.unexecuted)}")
-    if built.failed:
-        log(f"Lessons that stopped on an error (their page shows it): {', '.join(built.failed)}")
-        return 1
-    return 0
