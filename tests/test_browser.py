@@ -2,11 +2,12 @@
 
 Widgets are what most often breaks for students ("Error displaying widget",
 a jupyterlab_widgets that does not match ipywidgets), and no Python-side test
-sees it. This one starts JupyterLab on a free local port with a fresh
-workspace and settings, opens each notebook that uses the explorers, runs all
-cells, and checks what a student would see: no error output, every explorer
-rendered with its picture, a slider that changes the picture, a digit drawn
-with the mouse that gets a prediction, and a browser console without errors.
+sees it. For each notebook that uses the explorers, this one starts a
+JupyterLab of its own (a free local port, a fresh workspace and settings, its
+own server log), opens the notebook, runs all cells, and checks what a
+student would see: no error output, every explorer rendered with its
+picture, a slider that changes the picture, a digit drawn with the mouse
+that gets a prediction, and a browser console without errors.
 
 Run only these:  pytest -m browser
 Screenshots go to $TFCOURSE_ARTIFACTS (default: test-artifacts/browser/).
@@ -118,21 +119,24 @@ def _write_settings(folder: Path) -> None:
         path.write_text(json.dumps(values), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory, artifacts):
-    """A JupyterLab serving temporary copies of the notebooks; yields its base URL."""
+@pytest.fixture()
+def lab(notebook, tmp_path_factory, artifacts):
+    """A JupyterLab serving a temporary copy of this test's notebook; yields its base URL and log.
+
+    One server, with its own log, per notebook: a traceback that one
+    notebook's kernel writes to the log can only fail that notebook's test.
+    """
     base = tmp_path_factory.mktemp("jupyterlab")
     root = base / "root"
-    for relative in NOTEBOOKS:
-        target = root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / relative, target)
+    target = root / notebook
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / notebook, target)
     _write_settings(base / "settings")
     port = _free_port()
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", JUPYTER_CONFIG_DIR=str(base / "config"),
                JUPYTER_RUNTIME_DIR=str(base / "runtime"))
     env.pop("MPLBACKEND", None)  # the kernel gets the inline backend, as a student's does
-    log_path = artifacts / "jupyterlab.log"
+    log_path = artifacts / f"jupyterlab-{Path(notebook).stem}.log"
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--port-retries=0",
         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
@@ -156,7 +160,7 @@ def lab(tmp_path_factory, artifacts):
             if time.monotonic() > deadline:
                 pytest.fail(f"JupyterLab did not answer in {SERVER_START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.5)
-        yield url
+        yield url, log_path
     finally:
         server.terminate()  # the server shuts its kernels down on SIGTERM
         try:
@@ -197,6 +201,26 @@ CELL_ERRORS = """() => {
     });
     return found;
 }"""
+
+
+def _wait_until(page, script: str, *, timeout_s: float, what: str, polling: int = 250) -> None:
+    """Wait until ``script`` returns true in the page; else fail saying what did not happen."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(script, timeout=timeout_s * 1000, polling=polling)
+    except PlaywrightTimeout:
+        raise AssertionError(f"{what} within {timeout_s:.0f} s") from None
+
+
+def _wait_visible(locator, *, timeout_s: float, what: str) -> None:
+    """Wait until the first match of ``locator`` is visible; else fail saying what did not show."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        locator.first.wait_for(state="visible", timeout=timeout_s * 1000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"{what} within {timeout_s:.0f} s") from None
 
 
 def _image_source(explorer):
@@ -303,6 +327,7 @@ EXERCISES = {
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_explorers_work_in_jupyterlab(notebook, browser, lab, artifacts):
+    url, server_log = lab
     used = _explorers_used(ROOT / notebook)
     assert used, f"{notebook} shows no explorer: nothing to check in the browser"
     stem = Path(notebook).stem
@@ -319,10 +344,12 @@ def test_explorers_work_in_jupyterlab(notebook, browser, lab, artifacts):
     page.route(EXTERNAL_URL, stand_in)
     try:
         started = time.monotonic()
-        page.goto(f"{lab}/lab/tree/{notebook}?reset", wait_until="domcontentloaded")
-        page.wait_for_function(NOTEBOOK_READY, timeout=SERVER_START_TIMEOUT_S * 1000, polling=250)
+        page.goto(f"{url}/lab/tree/{notebook}?reset", wait_until="domcontentloaded")
+        _wait_until(page, NOTEBOOK_READY, timeout_s=SERVER_START_TIMEOUT_S,
+                    what=f"{notebook}: the notebook did not open with an idle kernel")
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        page.wait_for_function(RUN_FINISHED, timeout=RUN_ALL_TIMEOUT_S * 1000, polling=500)
+        _wait_until(page, RUN_FINISHED, timeout_s=RUN_ALL_TIMEOUT_S, polling=500,
+                    what=f"{notebook}: running all cells did not finish (or stop at an error)")
         ran = time.monotonic() - started
         errors = page.evaluate(CELL_ERRORS)
         assert errors == [], f"{notebook}: cells failed:\n" + "\n".join(errors)
@@ -331,8 +358,8 @@ def test_explorers_work_in_jupyterlab(notebook, browser, lab, artifacts):
         for name in used:
             css = EXPLORER_CSS[name]
             explorer = page.locator(f".jp-OutputArea-output .{css}")
-            explorer.first.wait_for(state="visible", timeout=UPDATE_TIMEOUT_MS)
-            assert explorer.count() >= 1, f"{name} did not render"
+            _wait_visible(explorer, timeout_s=UPDATE_TIMEOUT_MS / 1000,
+                          what=f"{notebook}: {name} did not render (no .{css} in any cell output)")
             for index in range(explorer.count()):
                 one = explorer.nth(index)
                 assert one.locator(".jupyter-widgets").count() > 0
@@ -344,9 +371,13 @@ def test_explorers_work_in_jupyterlab(notebook, browser, lab, artifacts):
         page.screenshot(path=artifacts / f"{stem}-page.png")
         print(f"{notebook}: ran all cells in {ran:.1f} s; external requests answered locally: {external}")
         assert console_errors == [], "browser console errors:\n" + "\n".join(console_errors)
-        # A widget callback that raised shows nowhere in the page; the kernel logs it.
-        kernel_log = (artifacts / "jupyterlab.log").read_text(encoding="utf-8", errors="replace")
-        assert "Traceback" not in kernel_log, kernel_log[kernel_log.index("Traceback") - 200 :][:3000]
+        # A widget callback that raised shows nowhere in the page; the kernel
+        # logs it, in this notebook's own server log.
+        kernel_log = server_log.read_text(encoding="utf-8", errors="replace")
+        assert "Traceback" not in kernel_log, (
+            f"{notebook}: the kernel logged a traceback ({server_log}):\n"
+            + kernel_log[max(kernel_log.index("Traceback") - 200, 0) :][:3000]
+        )
     except Exception:
         page.screenshot(path=artifacts / f"{stem}-failure.png")
         raise

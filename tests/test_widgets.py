@@ -22,7 +22,6 @@ import numpy as np
 import pytest
 
 from tfcourse._plotting import OTHER_COLOR, RIGHT_COLOR, WRONG_COLOR
-from tfcourse.params import mlp_parameter_table
 from tfcourse.widgets import (
     DrawDigit,
     ParameterExplorer,
@@ -417,7 +416,20 @@ def test_prediction_explorer_without_mistakes_says_so():
 def test_prediction_explorer_runs_the_model_once_and_applies_softmax_to_logits(mnist_like_model):
     images = np.random.default_rng(0).random((12, 28, 28), dtype=np.float32)
     labels = np.arange(12) % 10
-    from_model = PredictionExplorer(mnist_like_model, images, labels)
+    calls = []
+
+    class Counting:  # the model, with a count of predict calls
+        input_shape = mnist_like_model.input_shape
+
+        def predict(self, *args, **kwargs):
+            calls.append(args)
+            return mnist_like_model.predict(*args, **kwargs)
+
+    from_model = PredictionExplorer(Counting(), images, labels)
+    for _ in range(3):
+        from_model.next().draw()
+    from_model.select(mistakes_only=True)
+    assert len(calls) == 1  # once, here; stepping and drawing reuse the probabilities
     expected_probabilities = mnist_like_model.predict(images, verbose=0)
     assert not from_model.from_logits
     predicted = int(expected_probabilities[5].argmax())
@@ -729,7 +741,27 @@ def test_explorers_show_as_widgets_with_their_own_text(mnist_like_model):
     assert repr(explorers[1]) == "WeightExplorer(layer='hidden', unit=0 of 6)"
 
 
-def test_mlp_table_in_the_explorer_is_the_params_module_table():
+def test_parameter_explorer_rows_count_what_keras_counts_per_layer():
+    """Each row of the explorer's table (not only the total) agrees with the Keras layer it stands for."""
     explorer = ParameterExplorer(input_size=20, hidden=(7, 3), classes=2)
-    table = mlp_parameter_table(20, [7, 3], 2)
-    assert explorer.table.rows == table.rows and explorer.table.total == table.total
+    layers = [layer for layer in _mlp(20, (7, 3), 2).layers if layer.weights]
+    rows = explorer.state["rows"]
+    assert [params for _, params, _ in rows] == [layer.count_params() for layer in layers] == [147, 24, 8]
+    assert [formula for _, _, formula in rows] == ["20×7 + 7 = 147", "7×3 + 3 = 24", "3×2 + 2 = 8"]
+    assert explorer.select(hidden=(5,)).state["rows"][0][1] == _mlp(20, (5,), 2).layers[0].count_params()
+
+
+def test_every_word_an_explorer_shows_comes_from_its_modules_text(monkeypatch, mnist_like_model):
+    """Labels, titles and captions are read from one TEXT dict per module (where translations go)."""
+    from tfcourse.widgets import draw_digit, parameter_explorer, prediction_explorer, weight_explorer
+
+    monkeypatch.setitem(parameter_explorer.TEXT, "classes", "CLASSES")
+    monkeypatch.setitem(weight_explorer.TEXT, "title", "UNIT {unit}")
+    monkeypatch.setitem(prediction_explorer.TEXT, "next", "NEXT")
+    monkeypatch.setitem(draw_digit.TEXT, "empty", "DRAW")
+    sliders = _widgets_of(ParameterExplorer().widget, ipywidgets.IntSlider)
+    assert "CLASSES" in [s.description for s in sliders]
+    assert WeightExplorer(mnist_like_model).select(unit=2).draw().axes[0].get_title() == "UNIT 2"
+    explorer = PredictionExplorer(np.full((3, 10), 0.1), np.zeros((3, 28, 28)), [0, 1, 2])
+    assert "NEXT" in [b.description for b in _widgets_of(explorer.widget, ipywidgets.Button)]
+    assert DrawDigit(mnist_like_model).caption() == "DRAW"

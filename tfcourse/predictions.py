@@ -15,7 +15,6 @@ NumPy only at import; matplotlib comes in when something is drawn.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 

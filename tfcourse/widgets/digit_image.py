@@ -30,6 +30,7 @@ MNIST_CENTRE = 14.0
 # digit's bounding box is found (anti-aliasing dust must not widen the box).
 INK_THRESHOLD = 0.1
 
+
 def _area_weights(size_in: int, size_out: int) -> np.ndarray:
     """Matrix (size_out, size_in) averaging input pixels by how much each output covers."""
     step = size_in / size_out

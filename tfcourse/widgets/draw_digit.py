@@ -40,8 +40,8 @@ TEXT = {
 }
 
 
-def _model_input_shape(model: Any) -> tuple[int, ...]:
-    """The shape of one image the model takes: 784 values in all, else a clear error."""
+def _mnist_input_shape(model: Any) -> tuple[int, ...]:
+    """The shape of one input of ``model`` if it takes one 28×28 image (784 values), else a clear error."""
     shape = model_input_shape(model) if callable(model) else None
     if shape is None:
         raise TypeError(
@@ -120,7 +120,7 @@ class DrawDigit(Explorer):
 
     def __init__(self, model: Any, *, canvas_size: int = 280, class_names: Sequence[str] | None = None) -> None:
         super().__init__()
-        self._model_shape = _model_input_shape(model)
+        self._model_shape = _mnist_input_shape(model)
         self._model = model
         self._canvas_size = check_whole("canvas_size", canvas_size, 56, 2000)
         self._class_names = as_class_names(class_names)
