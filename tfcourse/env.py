@@ -25,6 +25,17 @@ from typing import Any
 from tfcourse._tensorflow import import_tensorflow
 from tfcourse._validation import check_choice, expected
 
+# What `import tfcourse as tfc` offers from here; the rest (device_mode,
+# memory_status, installed_distribution ...) serves the other modules and the
+# command line.
+__all__ = [
+    "check_placement",
+    "check_versions",
+    "environment_report",
+    "force_cpu",
+    "setup_device",
+]
+
 DEVICE_ENV = "TFCOURSE_DEVICE"
 DEVICE_MODES = ("auto", "cpu", "gpu")
 
