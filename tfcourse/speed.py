@@ -18,13 +18,16 @@ module holds the plumbing for both; the ideas are written out in lesson 06.
 TensorFlow is imported inside the functions that need it, so
 ``import tfcourse`` stays light.
 
-Example:
-    >>> import tfcourse.speed
-    >>> tfc.mlp_training_flops((784, 128, 10))
-    609792
-    >>> run_epoch = tfc.epoch_loop(train_step, batch_size=32, seed=0)
-    >>> run_epoch(x_train, y_train)  # one epoch, one call
-    {'loss': 0.61..., 'accuracy': 0.84...}
+Compile cost is part of the design: the first call traces the loop and XLA
+compiles it, once; later epochs with the same shapes reuse the compiled loop
+without tracing again (a new order is a new value, not a new shape).
+
+Example (a sketch: ``train_step`` and the tensors come from lesson 06)::
+
+    import tfcourse as tfc
+    tfc.mlp_training_flops((784, 128, 10))  # 609792
+    run_epoch = tfc.epoch_loop(train_step, batch_size=32, seed=0)
+    run_epoch(x_train, y_train)  # one epoch, one call: {'loss': 0.61..., 'accuracy': 0.84...}
 """
 
 from __future__ import annotations
@@ -82,10 +85,10 @@ def matmul_flops_per_second(size: int = 2048, *, repeats: int = 5) -> float:
     default device; the first call (tracing, warm-up) is not timed. The best
     of several runs is taken, because other programs can only slow a run down.
 
-    Example:
-        >>> flops = tfc.matmul_flops_per_second()
-        >>> f"{flops / 1e9:.0f} GFLOP/s"
-        '180 GFLOP/s'
+    Example (the figure is this machine's)::
+
+        flops = tfc.matmul_flops_per_second()
+        print(f"{flops / 1e9:.0f} GFLOP/s")  # e.g. 180 GFLOP/s
     """
     size = check_positive_int("size", size)
     repeats = check_positive_int("repeats", repeats)
@@ -154,7 +157,9 @@ class EpochLoop:
             raise TypeError(expected("True or False", "jit_compile", jit_compile))
         self.jit_compile = jit_compile
         self.epochs_run = 0
-        self._rng = np.random.default_rng(seed)
+        # The one seed rule (as shuffled_batches): None follows NumPy's global
+        # generator, which keras.utils.set_random_seed seeds.
+        self._rng = np.random.default_rng(int(np.random.randint(0, 2**31 - 1)) if seed is None else seed)
         self._whole_batches = None  # the compiled epoch, built on the first call
         self._one_step = None  # the compiled step, for a smaller last batch
         self._names: tuple[str, ...] | None = None
@@ -179,15 +184,15 @@ class EpochLoop:
                 )
             )
         num_samples = int(x.shape[0])
-        if self._whole_batches is None:
-            self._build(tf, x, y)
         order = self._rng.permutation(num_samples) if self.shuffle else np.arange(num_samples)
         order = tf.constant(order, dtype=tf.int32)
         num_whole = num_samples // self.batch_size
+        leftover = num_samples - num_whole * self.batch_size
+        if self._whole_batches is None:
+            self._build(tf, x, y)
         totals = np.zeros(len(self._names))
         if num_whole:
             totals += self._whole_batches(x, y, order).numpy().astype(np.float64)
-        leftover = num_samples - num_whole * self.batch_size
         if leftover:  # like fit, the last smaller batch is a step too
             last = order[num_whole * self.batch_size :]
             outputs = self._one_step(tf.gather(x, last), tf.gather(y, last))
@@ -253,7 +258,9 @@ class EpochLoop:
                 # tf.slice with a fixed size: XLA then knows every batch has
                 # batch_size rows (a Python slice order[a:b] would not tell it).
                 batch = tf.slice(order, [i * batch_size], [batch_size])
-                outputs = flatten(self.train_step(tf.gather(x, batch), tf.gather(y, batch)))
+                # The step traced above, reused: its trace is found by its input shapes,
+                # so the step is traced once, not once more inside the loop.
+                outputs = flatten(step(tf.gather(x, batch), tf.gather(y, batch)))
                 return i + 1, totals + batch_size * tf.stack([tf.cast(v, tf.float32) for v in outputs])
 
             _, totals = tf.while_loop(
@@ -283,19 +290,28 @@ def epoch_loop(
     and runs the step on each, all batches but the last inside ONE compiled
     function. It returns the epoch's averages, weighted by batch size.
 
-    Pass ``x`` and ``y`` as tensors (``tf.constant(x_train)``) to avoid a copy
-    of the data at every epoch. The first call traces and compiles (a second
-    or two); later calls with the same shapes reuse the compiled loop.
+    ``seed=None`` follows the course's one seed rule, as
+    :func:`tfcourse.shuffled_batches` does: the orders are drawn from NumPy's
+    global generator when the loop is made, so after
+    ``keras.utils.set_random_seed(n)`` a run repeats exactly.
 
-    Example:
-        >>> def train_step(x, y):
-        ...     with tf.GradientTape() as tape:
-        ...         loss = mean_cross_entropy(y, forward(x))
-        ...     for v, g in zip(params, tape.gradient(loss, params)):
-        ...         v.assign_sub(0.01 * g)
-        ...     return loss
-        >>> run_epoch = tfc.epoch_loop(train_step, batch_size=32, seed=0)
-        >>> for epoch in range(5):
-        ...     logs = run_epoch(x_train_t, y_train_t)  # {"loss": ...}
+    Pass ``x`` and ``y`` as tensors (``tf.constant(x_train)``) to avoid a copy
+    of the data at every epoch. The first call traces the step and compiles
+    the loop (about a second on a small machine): part of the first epoch,
+    paid once per process. Later calls with the same shapes reuse
+    the compiled loop without tracing again.
+
+    Example (``params``, ``forward`` and the tensors as in lesson 06)::
+
+        def train_step(x, y):
+            with tf.GradientTape() as tape:
+                loss = mean_cross_entropy(y, forward(x))
+            for v, g in zip(params, tape.gradient(loss, params)):
+                v.assign_sub(0.01 * g)
+            return loss
+
+        run_epoch = tfc.epoch_loop(train_step, batch_size=32, seed=0)
+        for epoch in range(5):
+            logs = run_epoch(x_train_t, y_train_t)  # {"loss": ...}
     """
     return EpochLoop(train_step, batch_size=batch_size, shuffle=shuffle, seed=seed, jit_compile=jit_compile)
