@@ -19,6 +19,7 @@ import pytest
 
 import tfcourse as tfc
 from tfcourse import cli, data, distributed
+from tfcourse.cli import fetch as cli_fetch
 from tfcourse.curves import NonFiniteHistoryWarning
 from tfcourse.predictions import NonFiniteImageWarning
 from tfcourse.weights import NonFiniteWeightsWarning
@@ -160,7 +161,7 @@ def test_an_interrupted_import_leaves_the_previous_copy_and_no_partial_file(tmp_
     before = _snapshot(target)
     images, labels = some_images(10, seed=6)
     new = folder_with(tmp_path / "new", test_images=idx(images), test_labels=idx(labels))
-    real_copy = cli.shutil.copyfileobj
+    real_copy = cli_fetch.shutil.copyfileobj
     calls = []
 
     def interrupted(source, target_file, length=0):
@@ -169,7 +170,7 @@ def test_an_interrupted_import_leaves_the_previous_copy_and_no_partial_file(tmp_
             raise KeyboardInterrupt
         return real_copy(source, target_file, length)
 
-    monkeypatch.setattr(cli.shutil, "copyfileobj", interrupted)
+    monkeypatch.setattr(cli_fetch.shutil, "copyfileobj", interrupted)
     with pytest.raises(KeyboardInterrupt):
         cli.fetch_data("mnist", source_dir=new, log=None)
     assert _snapshot(target) == before, "the previous copy changed"
@@ -183,14 +184,14 @@ def test_a_copy_that_fails_its_check_replaces_nothing(tmp_path, offline_keras_ho
     before = _snapshot(target)
     images, labels = some_images(10, seed=7)
     new = folder_with(tmp_path / "new", test_images=idx(images), test_labels=idx(labels))
-    real_write = cli._write_atomically
+    real_write = cli_fetch._write_atomically
 
     def source_changed_meanwhile(source, target_file, **kwargs):
         real_write(source, target_file, **kwargs)
         if "labels" in target_file.name:
             target_file.write_bytes(gzip.compress(idx(np.full(10, 12))))  # labels out of range
 
-    monkeypatch.setattr(cli, "_write_atomically", source_changed_meanwhile)
+    monkeypatch.setattr(cli_fetch, "_write_atomically", source_changed_meanwhile)
     (result,) = cli.fetch_data("mnist", source_dir=new, log=None)
     assert result.status == "failed" and "nothing was replaced" in result.detail
     assert _snapshot(target) == before

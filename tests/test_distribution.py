@@ -85,8 +85,8 @@ def _linked(folder: Path, packages: tuple[str, ...]) -> Path:
 
 @pytest.fixture(scope="module")
 def numpy_only(tmp_path_factory) -> Path:
-    """NumPy, tfcourse's one dependency, and pip to install with (no index reached)."""
-    return _linked(tmp_path_factory.mktemp("numpy-only"), ("numpy", "pip"))
+    """tfcourse's own dependencies (NumPy, packaging, polib) and pip to install with (no index reached)."""
+    return _linked(tmp_path_factory.mktemp("numpy-only"), ("numpy", "packaging", "polib", "pip"))
 
 
 @pytest.fixture(scope="module")

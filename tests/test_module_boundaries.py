@@ -56,7 +56,9 @@ def private_uses(path: Path, package: Path = PACKAGE) -> list[str]:
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("tfcourse"):
-                    aliases[alias.asname or alias.name] = alias.name
+                    # "import tfcourse.curves" binds the name "tfcourse"
+                    top = alias.name.split(".")[0]
+                    aliases[alias.asname or top] = alias.name if alias.asname else top
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr.startswith("_") \
                 and not node.attr.startswith("__"):
