@@ -14,70 +14,53 @@ import importlib
 
 __version__ = "0.1.0"
 
-# public name -> the module (one job each) that defines it
-_EXPORTS: dict[str, str] = {
-    # data.py: the data sets
-    "load_mnist": "data",
-    "load_fashion_mnist": "data",
-    "data_source": "data",
-    "verify_data": "data",
-    "DataSource": "data",
-    "MNIST_CLASSES": "data",
-    "FASHION_MNIST_CLASSES": "data",
-    "DataUnavailableError": "data",
-    "CorruptDataError": "data",
-    "TestSetSplitWarning": "data",
-    # params.py: parameter counts and their formulas
-    "parameter_table": "params",
-    "ParameterTable": "params",
-    "mlp_parameter_table": "params",
-    # curves.py: training curves after the fact; live.py: while fit runs
-    "plot_history": "curves",
-    "plot_histories": "curves",
-    "LiveCurves": "live",
-    # weights.py: weight pictures; snapshots.py: weights across epochs
-    "plot_unit_weights": "weights",
-    "plot_weight_histograms": "weights",
-    "plot_unit_across_epochs": "weights",
-    "WeightSnapshots": "snapshots",
-    # predictions.py: what the model got right and wrong
-    "plot_gallery": "predictions",
-    "ConfusionMatrix": "predictions",
-    "plot_confusion_matrix": "predictions",
-    "most_confident_mistakes": "predictions",
-    "plot_confident_mistakes": "predictions",
-    # env.py: versions, devices, CPU/GPU mode
-    "environment_report": "env",
-    "setup_device": "env",
-    "force_cpu": "env",
-    "check_placement": "env",
-    "check_versions": "env",
-    # widgets.py: interactive explorers (ipywidgets)
-    "ParameterExplorer": "widgets",
-    "WeightExplorer": "widgets",
-    "PredictionExplorer": "widgets",
-    "DrawDigit": "widgets",
-    "preprocess_digit": "widgets",
-    # pipeline.py: the shuffled training batches that fit reads
-    "shuffled_batches": "pipeline",
-    # speed.py: measuring training speed against the machine's limit
-    "epoch_loop": "speed",
-    "EpochLoop": "speed",
-    "matmul_flops_per_second": "speed",
-    "mlp_training_flops": "speed",
-    # distributed.py: a local multi-worker cluster for tf.distribute
-    "run_local_cluster": "distributed",
-    "network_isolation_problem": "distributed",
-    # board.py: TensorBoard servers that stop with the kernel
-    "use_tensorboard_launcher": "board",
-    "tensorboard_stop_button": "board",
-    "stop_tensorboard": "board",
-    "temporary_log_folder": "board",
-    # diagrams.py: pictures drawn for the course
-    "plot_architecture": "diagrams",
-    # exercises/: self-checking exercises
-    "check": "exercises",
+# Each module's public names, exactly its ``__all__`` (tests/test_import.py checks
+# the two agree): one module, one job, and one spelling per name, ``tfc.<name>``.
+# Looked up lazily, so importing tfcourse imports none of these modules.
+_MODULES: dict[str, tuple[str, ...]] = {
+    # the data sets, every file verified
+    "data": ("load_mnist", "load_fashion_mnist", "data_source", "verify_data", "DataSource",
+             "MNIST_CLASSES", "FASHION_MNIST_CLASSES", "DataUnavailableError",
+             "CorruptDataError", "TestSetSplitWarning"),
+    # parameter counts and the formulas that give them
+    "params": ("parameter_table", "ParameterTable", "mlp_parameter_table", "LayerParams",
+               "ParamTerm"),
+    # training curves after the fact; live while fit runs
+    "curves": ("plot_history", "plot_histories", "NonFiniteHistoryWarning"),
+    "live": ("LiveCurves",),
+    # weight pictures; weights across epochs
+    "weights": ("plot_unit_weights", "plot_weight_histograms", "plot_unit_across_epochs",
+                "NonFiniteWeightsWarning"),
+    "snapshots": ("WeightSnapshots",),
+    # what the model got right and wrong
+    "predictions": ("plot_gallery", "ConfusionMatrix", "plot_confusion_matrix",
+                    "most_confident_mistakes", "plot_confident_mistakes", "NonFiniteImageWarning"),
+    # versions, devices, CPU/GPU mode
+    "env": ("environment_report", "setup_device", "force_cpu", "check_placement", "check_versions"),
+    # interactive explorers (ipywidgets), one module each, in widgets/
+    "widgets": ("ParameterExplorer", "WeightExplorer", "PredictionExplorer", "DrawDigit",
+                "preprocess_digit", "DrawingWarning"),
+    # the shuffled training batches that fit reads (lesson 06)
+    "pipeline": ("shuffled_batches",),
+    # measuring training speed against the machine's limit (lesson 06)
+    "speed": ("epoch_loop", "EpochLoop", "matmul_flops_per_second", "mlp_training_flops"),
+    # a local multi-worker cluster for tf.distribute (lesson 11)
+    "distributed": ("run_local_cluster", "network_isolation_problem", "make_tf_config",
+                    "make_distributed_dataset", "make_train_step", "ClusterResult",
+                    "WorkerReport", "ClusterTimeoutError", "WorkerFailedError",
+                    "NetworkExposureError"),
+    # TensorBoard servers that stop with the kernel (lesson 12)
+    "board": ("use_tensorboard_launcher", "tensorboard_stop_button", "stop_tensorboard",
+              "temporary_log_folder"),
+    # pictures drawn for the course
+    "diagrams": ("plot_architecture",),
+    # self-checking exercises, and the language their feedback speaks
+    "exercises": ("check", "get_exercise", "Feedback"),
+    "_language": ("set_language", "language"),
 }
+
+# public name -> the module that defines it
+_EXPORTS: dict[str, str] = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = sorted(_EXPORTS)
 

@@ -45,8 +45,6 @@ from typing import Any, Sequence
 from tfcourse._processes import request_parent_death_signal
 
 __all__ = [
-    "launch",
-    "launcher_path",
     "use_tensorboard_launcher",
     "stop_tensorboard",
     "tensorboard_stop_button",

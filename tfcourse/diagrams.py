@@ -14,7 +14,7 @@ from tfcourse._validation import expected
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     from matplotlib.axes import Axes
 
-__all__ = ["plot_architecture", "ARCHITECTURE", "LAYER_NAMES", "layer_of"]
+__all__ = ["plot_architecture"]
 
 
 class Layer(NamedTuple):

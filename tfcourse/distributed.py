@@ -65,7 +65,6 @@ __all__ = [
     "make_tf_config",
     "make_train_step",
     "network_isolation_problem",
-    "pick_free_ports",
     "run_local_cluster",
 ]
 

@@ -39,7 +39,7 @@ from tfcourse import curves
 from tfcourse._plotting import new_or_checked_figure
 from tfcourse._validation import check_positive_int, expected
 
-__all__ = ["LiveCurves", "NotebookOutput", "TextOutput", "in_notebook"]
+__all__ = ["LiveCurves"]
 
 
 @runtime_checkable
