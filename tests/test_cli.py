@@ -172,12 +172,6 @@ def test_console_script_points_at_main():
     assert installed[0].load() is cli.main
 
 
-def test_importing_the_command_line_leaves_tensorflow_alone():
-    code = "import sys, tfcourse.cli; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.stdout.split() == ["False", "False"], done.stderr
-
-
 # --- doctor -----------------------------------------------------------------------
 
 
