@@ -4,6 +4,7 @@
     python benchmarks/train_speed.py --epochs 2 --repeats 1 --configs article,fit,loop   # a quick look
     python benchmarks/train_speed.py --json > speed.json   # every figure and every run as one JSON object
     python benchmarks/train_speed.py --seed 7              # the same order of configurations as a run with seed 7
+    python benchmarks/train_speed.py --tables-from speed.json   # the tables of a saved run, again
 
 The same network (784-128-10, SGD at learning rate 0.01, batches of 32, a new
 random order every epoch) is trained several ways, each run in a fresh Python
@@ -720,6 +721,34 @@ def ceiling_table(report: dict) -> list[str]:
     return lines
 
 
+def measured_on(report: dict) -> str:
+    """Where, when and how the figures were measured: the sentence to cite them with."""
+    machine = report["machine"]
+    return (
+        f"Measured by `python benchmarks/train_speed.py` on {machine['cpus']} cores ({machine['cpu_model']}), "
+        f"{report['date']}, median of {report['repeats']} repeats; load average {report['load_before'][0]:.1f} "
+        f"before, {report['load_after'][0]:.1f} after."
+    )
+
+
+def lesson_table(report: dict) -> list[str]:
+    """Ratios only, three rows: the short table lesson 06 quotes."""
+    results = report["results"]
+    epochs = report["epochs"]
+    names = {"fit": "the course's `fit`", "loop": "one XLA call per epoch (`tfc.epoch_loop`)"}
+    lines = [
+        f"| times faster than the article's script | steady epochs | all {epochs} epochs, first included | "
+        "whole process |",
+        "|---|---|---|---|",
+    ]
+    for name in ("fit", "loop"):
+        if name in results:
+            cells = [f"{results[name][f'{key}_ratio']:.1f}×" if f"{key}_ratio" in results[name] else "-"
+                     for key, _ in VIEWS]
+            lines.append(f"| {names[name]} | " + " | ".join(cells) + " |")
+    return [*lines, "", measured_on(report)]
+
+
 def markdown_table(report: dict) -> list[str]:
     """The figures to quote, as Markdown, with where and when they were measured."""
     results = report["results"]
@@ -748,14 +777,15 @@ def markdown_table(report: dict) -> list[str]:
                 for cell, (key, _) in zip(cells, VIEWS)
             ]
         lines.append(f"| {names[name]} | " + " | ".join(cells) + " |")
-    machine = report["machine"]
-    lines += [
-        "",
-        f"Measured by `python benchmarks/train_speed.py` on {machine['cpus']} cores ({machine['cpu_model']}), "
-        f"{report['date']}, median of {report['repeats']} repeats; load average {report['load_before'][0]:.1f} "
-        f"before, {report['load_after'][0]:.1f} after.",
-    ]
-    return lines
+    chain = [name for name in CHAIN if name in results]
+    if len(chain) > 1:
+        lines += ["", f"| one change at a time (all {epochs} epochs, first included) | gain | times the article's |",
+                  "|---|---|---|"]
+        for above, name in zip(chain, chain[1:]):
+            gain = results[above]["all_epochs_seconds"] / results[name]["all_epochs_seconds"]
+            lines.append(f"| {CONFIGS[name].title.lstrip('+ ')} | {gain:.2f}× | "
+                         f"{results[name]['all_epochs_seconds_ratio']:.2f}× |")
+    return [*lines, "", measured_on(report)]
 
 
 def table(report: dict) -> str:
@@ -781,7 +811,8 @@ def table(report: dict) -> str:
         value = check["value"]
         shown = f"{value:.2f}x" if check["ratio"] else f"{value:.4f}"
         lines.append(f"  [{'ok' if check['ok'] else 'MISSED'}] {check['what']}: {shown}")
-    lines += ["", "Ready to paste (Markdown):", "", *markdown_table(report)]
+    lines += ["", "Ready to paste into README.md (Markdown):", "", *markdown_table(report),
+              "", "Ready to paste into lesson 06 (Markdown):", "", *lesson_table(report)]
     return "\n".join(lines)
 
 
@@ -824,6 +855,7 @@ def main(argv: list[str] | None = None) -> int:
         "--intra-threads", type=int, default=1,
         help="threads per operation for the one-thread configurations (default 1; 0 = TensorFlow's default)",
     )
+    parser.add_argument("--tables-from", metavar="FILE", help="print the tables of a run saved with --json, and stop")
     parser.add_argument("--worker", help=argparse.SUPPRESS)  # internal: run one configuration
     parser.add_argument("--result", help=argparse.SUPPRESS)  # internal: where a worker writes its JSON
     args = parser.parse_args(argv)
@@ -840,6 +872,9 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.result).write_text(json.dumps(result))
         return 0
 
+    if args.tables_from:
+        print(table(json.loads(Path(args.tables_from).read_text())))
+        return 0
     if args.epochs < 2:
         parser.error("--epochs must be at least 2: the first epoch compiles, the others are timed")
     if args.repeats < 1:
@@ -924,6 +959,7 @@ def main(argv: list[str] | None = None) -> int:
             results[name]["epochs_to_reach_target"] = epochs_to_reach(results["article"], results[name], TARGETS[name])
     report["checks"] = check_targets(results, args.epochs)
     report["markdown"] = "\n".join(markdown_table(report))
+    report["markdown_lesson"] = "\n".join(lesson_table(report))
     report["runs"] = runs
     if args.json:  # the JSON on standard output, the tables beside it for the person watching
         print(table(report), file=log)

@@ -400,6 +400,20 @@ def test_benchmark_table_shows_three_views_the_decomposition_and_each_target(ben
     # Ready to paste, with where and when it was measured.
     assert "| the course's `fit` (lesson 06's speed-ups) | 0.67 s (**4.5×**) | 4.7 s (**3.5×**) | 8.0 s (**3.1×**) |" in text
     assert "on 2 cores (Test CPU), 2026-12-02 00:00 UTC" in text
+    # The one-change-at-a-time rows, as Markdown: (b) 16.5 -> 14 s all epochs.
+    assert "| x / np.float32(255) | 1.18× | 1.18× |" in text
+    # Lesson 06's short table: ratios only.
+    lesson = text.split("Ready to paste into lesson 06")[1]
+    assert "| the course's `fit` | 4.5× | 3.5× | 3.1× |" in lesson
+    assert "| one XLA call per epoch (`tfc.epoch_loop`) | 12.0× | 7.3× | 5.0× |" in lesson
+
+
+def test_benchmark_prints_the_tables_of_a_saved_run(bench, tmp_path, capsys):
+    results = {"article": _result(3.0, 0.90, first=4.5, process=25.0), "loop": _result(0.25, 0.905, first=1.25)}
+    saved = tmp_path / "speed.json"
+    saved.write_text(bench.json.dumps(_report(bench, results)))
+    assert bench.main(["--tables-from", str(saved)]) == 0
+    assert "Three views, side by side" in capsys.readouterr().out
 
 
 def test_benchmark_worker_answers_through_its_result_file(bench):
