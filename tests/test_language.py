@@ -65,10 +65,8 @@ def test_other_languages_are_refused_in_keras_style(bad):
     assert language() == "en"
 
 
-@pytest.mark.skipif("set_language" not in tfcourse._EXPORTS,
-                    reason="tfc.set_language not exported yet (tfcourse/__init__.py, _EXPORTS)")
 def test_the_lessons_call_it_as_tfc_set_language():
-    assert tfcourse.set_language is set_language
+    assert tfcourse.set_language is set_language and tfcourse.language is language
 
 
 # --- feedback in Chinese --------------------------------------------------------------------
@@ -198,6 +196,25 @@ def test_each_translation_keeps_the_fields_of_its_english():
     assert not wrong, "\n".join(wrong)
     assert template_fields("{value} is not a whole number: {why}") == ["value", "why"]
     assert _fields("{{code}} {total:,}") == {("total", ",", None)}
+
+
+def test_every_template_finds_its_own_translation():
+    """A message made from each template comes back as that template's Chinese, not another's.
+
+    Each field holds a message of its own ("a whole number"), so the loose
+    template "{what} is {kind}" is tried too, and the field is translated in turn.
+    """
+    set_language("zh")
+    wrong = []
+    for entry in _catalog():
+        names = template_fields(entry.msgid)
+        if not names:
+            continue
+        english = _language._fill(entry.msgid, dict.fromkeys(names, "a whole number"))
+        chinese = _language._fill(entry.msgstr, dict.fromkeys(names, "一个整数"))
+        if translate(english) != chinese:
+            wrong.append(f"{english!r}\n  gives {translate(english)!r}\n  not  {chinese!r}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_a_changed_english_hint_is_untranslated_until_someone_translates_it(tmp_path):
