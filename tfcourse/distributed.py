@@ -23,11 +23,10 @@ Keras 3's ``model.fit`` does not work under MultiWorkerMirroredStrategy
 Nothing here imports TensorFlow at module level: the notebook side only
 starts processes and reads files; the workers import TensorFlow themselves.
 
-Example:
-    >>> import tfcourse as tfc
-    >>> result = tfc.run_local_cluster(2, data=(x[:4000], y[:4000]), epochs=2)
-    >>> result.workers_agree
-    True
+In a lesson (a sketch: it starts two worker processes, which takes a while)::
+
+    result = tfc.run_local_cluster(2, data=(x[:4000], y[:4000]), epochs=2)
+    result.workers_agree  # True
 """
 
 from __future__ import annotations
@@ -363,10 +362,10 @@ def run_local_cluster(
     ``worker_command`` replaces the worker program (tests use it to fake a
     worker that hangs); ``--workdir DIR --index I`` is appended to it.
 
-    Example:
-        >>> result = tfc.run_local_cluster(2, data=(x_train[:4000], y_train[:4000]), epochs=2)
-        >>> [w.examples for w in result.workers]
-        [[2000, 2000], [2000, 2000]]
+    In a lesson (a sketch: it starts two worker processes)::
+
+        result = tfc.run_local_cluster(2, data=(x_train[:4000], y_train[:4000]), epochs=2)
+        [w.examples for w in result.workers]  # [[2000, 2000], [2000, 2000]]
     """
     check_positive_int("num_workers", num_workers)
     x, y = _check_data(data)
@@ -505,9 +504,10 @@ def make_train_step(strategy, model, optimizer, global_batch_size: int):
     returns the loss over the global batch and this worker's summed loss and
     example count.
 
-    Example:
-        >>> train_step = make_train_step(strategy, model, optimizer, global_batch_size=64)
-        >>> loss, local_loss_sum, local_count = train_step(next(iterator))
+    Inside a worker (a sketch: ``strategy``, ``model`` and ``iterator`` come from it)::
+
+        train_step = make_train_step(strategy, model, optimizer, global_batch_size=64)
+        loss, local_loss_sum, local_count = train_step(next(iterator))
     """
     import keras
     import tensorflow as tf
@@ -552,10 +552,11 @@ def make_distributed_dataset(strategy, ids: np.ndarray, x: np.ndarray, y: np.nda
     ``ids`` are the examples' positions in the whole data set, so a worker can
     tell which ones it trained on.
 
-    Example:
-        >>> dist = make_distributed_dataset(strategy, ids, x, y, batch_size_per_replica=32,
-        ...                                 steps_per_epoch=62, seed=42)
-        >>> ids_batch, x_batch, y_batch = next(iter(dist))
+    Inside a worker (a sketch: ``strategy`` and the arrays come from it)::
+
+        dist = make_distributed_dataset(strategy, ids, x, y, batch_size_per_replica=32,
+                                        steps_per_epoch=62, seed=42)
+        ids_batch, x_batch, y_batch = next(iter(dist))
     """
     import tensorflow as tf
 

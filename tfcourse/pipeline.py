@@ -22,10 +22,11 @@ differs, as it would with another seed.
 
 TensorFlow is imported inside the function, so ``import tfcourse`` stays light.
 
-Example:
-    >>> train_batches = tfc.shuffled_batches(x_train, y_train, batch_size=32)
-    >>> steps_per_epoch = math.ceil(len(x_train) / 32)
-    >>> model.fit(train_batches, steps_per_epoch=steps_per_epoch, shuffle=False, epochs=5)
+In a lesson (a sketch: ``model``, ``x_train`` and ``y_train`` come from it)::
+
+    train_batches = tfc.shuffled_batches(x_train, y_train, batch_size=32)
+    steps_per_epoch = math.ceil(len(x_train) / 32)
+    model.fit(train_batches, steps_per_epoch=steps_per_epoch, shuffle=False, epochs=5)
 """
 
 from __future__ import annotations
@@ -56,9 +57,16 @@ def shuffled_batches(x: Any, y: Any, *, batch_size: int = 32, seed: int | None =
         and ``shuffle=False`` to ``fit`` so that its epochs are the dataset's epochs. Each new
         iteration of the dataset starts again at epoch 0.
 
-    Example:
-        >>> train_batches = tfc.shuffled_batches(x_train, y_train, batch_size=32)
-        >>> model.fit(train_batches, steps_per_epoch=math.ceil(len(x_train) / 32), shuffle=False, epochs=5)
+    Example: five examples in batches of 2 make epochs of 2 + 2 + 1, and each
+    epoch holds every example once, in its own order:
+
+        >>> import numpy as np
+        >>> x, y = np.arange(10, dtype="float32").reshape(5, 2), np.arange(5)
+        >>> batches = shuffled_batches(x, y, batch_size=2, seed=0)
+        >>> [tuple(x_batch.shape) for x_batch, _ in batches.take(4)]
+        [(2, 2), (2, 2), (1, 2), (2, 2)]
+        >>> sorted(int(label) for _, y_batch in batches.take(3) for label in y_batch)
+        [0, 1, 2, 3, 4]
     """
     batch_size = check_positive_int("batch_size", batch_size)
     seed = check_seed(seed)
