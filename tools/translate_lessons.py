@@ -2,6 +2,7 @@
 
     python tools/translate_lessons.py update   # bring lessons/zh/po/*.po up to the English text
     python tools/translate_lessons.py build    # write lessons/zh/*.ipynb and README.md
+    python tools/translate_lessons.py build 05 # only lesson 05 (update takes names too)
     python tools/translate_lessons.py check    # exit 1 if a catalog or a Chinese file is stale
 
 The English lessons are the source. Each catalog (a gettext PO file, read and
@@ -332,9 +333,23 @@ def catalog_text(catalog: polib.POFile) -> str:
 # --- Commands ---------------------------------------------------------------
 
 
-def update() -> int:
+def _chosen(names: list[str]) -> list[Path]:
+    """The English sources named (by number, stem or file name), or all of them."""
+    sources = english_sources()
+    if not names:
+        return sources
+    chosen = [path for path in sources
+              if any(name in (path.name, path.stem, path.name[:2]) for name in names)]
+    unknown = [name for name in names
+               if not any(name in (p.name, p.stem, p.name[:2]) for p in sources)]
+    if unknown:
+        raise SystemExit(f"no English lesson or course map named {', '.join(unknown)}")
+    return chosen
+
+
+def update(names: list[str] | None = None) -> int:
     CATALOGS.mkdir(parents=True, exist_ok=True)
-    for english in english_sources():
+    for english in _chosen(names or []):
         catalog = updated_catalog(english, load_catalog(english))
         catalog_path(english).write_text(catalog_text(catalog), encoding="utf-8")
         todo = sum(1 for e in catalog if not e.msgstr or "fuzzy" in e.flags)
@@ -342,9 +357,9 @@ def update() -> int:
     return 0
 
 
-def build() -> int:
+def build(names: list[str] | None = None) -> int:
     problems = 0
-    for english in english_sources():
+    for english in _chosen(names or []):
         try:
             text = chinese_text(english)
         except TranslationMissing as err:
@@ -378,7 +393,12 @@ def check() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["update", "build", "check"])
-    return {"update": update, "build": build, "check": check}[parser.parse_args(argv).command]()
+    parser.add_argument("lessons", nargs="*", metavar="LESSON",
+                        help="update or build only these (e.g. 05 or README.md); default: all")
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        return check()
+    return {"update": update, "build": build}[args.command](args.lessons)
 
 
 if __name__ == "__main__":
