@@ -193,3 +193,12 @@ def test_course_map_lists_every_lesson():
     for path in LESSONS:
         assert path.name in course_map, f"lessons/README.md does not list {path.name}"
         assert path.name in readme, f"README.md does not list {path.name}"
+
+
+@pytest.mark.parametrize("path", [*LESSONS, ROOT / "README.md", ROOT / "lessons" / "README.md"],
+                         ids=lambda p: p.name if p.suffix == ".ipynb" else str(p.relative_to(ROOT)))
+def test_every_package_file_a_lesson_names_exists(path: Path):
+    """"from `tfcourse/curves.py`" sends a student to read that file: it must be there."""
+    named = set(re.findall(r"tfcourse/[\w/]+\.py", path.read_text(encoding="utf-8")))
+    missing = sorted(name for name in named if not (ROOT / name).is_file())
+    assert not missing, f"{path.name} names files that do not exist: {missing}"
