@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import matplotlib
@@ -148,15 +146,6 @@ def test_bad_figures_are_refused():
     busy, _ = plt.subplots()
     with pytest.raises(ValueError, match="Expected an empty Figure"):
         plot_history(HISTORY, fig=busy)
-
-
-def test_importing_the_plotting_modules_stays_light():
-    code = (
-        "import sys, tfcourse.curves, tfcourse.weights, tfcourse.predictions;"
-        "print(sorted(m for m in ('tensorflow', 'keras', 'matplotlib') if m in sys.modules))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "[]"
 
 
 # --- plot_histories: one metric of several runs on one pair of axes -----------

@@ -7,10 +7,7 @@ frontend.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -96,19 +93,6 @@ class StubModel:
     def __call__(self, batch, training=False):
         self.calls.append(np.array(batch))
         return self.outputs[None, :]
-
-
-# --- import hygiene --------------------------------------------------------------------
-
-
-def test_importing_the_module_pulls_in_no_heavy_library():
-    code = (
-        "import sys, json, tfcourse.widgets; "
-        "print(json.dumps([m for m in ('tensorflow', 'keras', 'matplotlib', 'ipywidgets', 'ipycanvas') "
-        "if m in sys.modules]))"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert json.loads(done.stdout.strip()) == []
 
 
 # --- ParameterExplorer -----------------------------------------------------------------
