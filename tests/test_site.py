@@ -8,7 +8,9 @@ page has its outputs, and no lesson runs twice for it. Set
 run`` writes ``_build/rehearsal``) to test a site built from those instead.
 
 Every page must render, show its figures, link only to pages that exist and
-log no console error; no page may load anything from outside the site.
+log no console error; no page may load anything from outside the site. The
+Chinese pages (lessons/zh/) are made from the same runs with the Chinese text,
+and are checked the same way.
 Screenshots go to $TFCOURSE_ARTIFACTS/site (default test-artifacts/site/).
 The browser part is marked ``browser`` like tests/test_browser.py.
 """
@@ -28,7 +30,15 @@ from urllib.parse import urljoin, urlparse
 import pytest
 
 from lesson_notebooks import load, student_view  # tests/lesson_notebooks.py
-from tfcourse.site import build_site, clean_stream_text, prepare_lesson
+from tfcourse import site as site_module
+from tfcourse._site_pages import CHINESE
+from tfcourse.site import (
+    build_site,
+    clean_stream_text,
+    prepare_lesson,
+    site_pages,
+    translated_notebook,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -117,6 +127,140 @@ def test_a_widget_becomes_a_picture_of_its_state_and_links_are_rewritten():
     assert "Launch to interact" in server["data"]["text/html"]
 
 
+def _chinese_twin(notebook: dict) -> dict:
+    """The Chinese notebook of _notebook_with_widget(): same cells, Chinese text, no outputs."""
+    return {
+        "metadata": {},
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": "# 05 · 某课\n\n[![在 Binder 上运行]"
+             "(https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/a/b/HEAD)\n\n"
+             "见[第 04 课](04_y.ipynb)、[教师说明](README.md)、[中文首页](../../README.zh-CN.md)、"
+             "[English](../../README.md)、[英文第 04 课](../04_y.ipynb)和[第 06 课](06_z.ipynb)。"},
+            {"cell_type": "code", "metadata": {}, "source": "w  # 探索器", "execution_count": None,
+             "outputs": []},
+        ],
+    }
+
+
+def test_a_chinese_page_has_the_english_outputs_and_the_chinese_text():
+    english = _notebook_with_widget()
+    merged, why = translated_notebook(english, _chinese_twin(english))
+    assert why == "" and merged is not None
+    assert english["cells"][1]["source"] == "w", "the executed notebook must be left as it was"
+    names = {"04_y.ipynb", "05_x.ipynb", "zh/04_y.ipynb", "zh/05_x.ipynb"}  # no zh/06_z: skipped
+    page = prepare_lesson(merged, "zh/05_x.ipynb", lesson_names=names)
+    first, code = page["cells"][0]["source"], page["cells"][1]
+    assert first.startswith("# 05 · 某课") and code["source"] == "w  # 探索器"
+    assert len(code["outputs"]) == 2, "the English run's outputs"
+    assert 'src="data:image/png;base64,iVBOR' in code["outputs"][0]["data"]["text/html"]
+    assert "启动本课即可交互" in code["outputs"][0]["data"]["text/html"]
+    assert "<iframe" not in code["outputs"][1]["data"]["text/html"]
+    # the launch row: the Chinese notebook on Binder and Colab, its download two folders up
+    assert "mybinder.org/badge_logo.svg" not in first
+    assert "https://mybinder.org/v2/gh/tfcourse/tfcourse/HEAD?labpath=lessons/zh/05_x.ipynb" in first
+    assert "https://colab.research.google.com/github/tfcourse/tfcourse/blob/main/lessons/zh/05_x.ipynb" in first
+    assert 'href="../../notebooks/zh/05_x.ipynb" download="05_x.ipynb"' in first
+    assert 'src="../../_static/binder-badge.svg"' in first and "下载 notebook" in first
+    # relative links: pages of the site, or GitHub for a page the site does not have
+    for link in ("(04_y.ipynb)", "(instructor-notes.md)", "(../../zh.md)", "(../../index.md)",
+                 "(../04_y.ipynb)",
+                 "(https://github.com/tfcourse/tfcourse/blob/main/lessons/zh/06_z.ipynb)"):
+        assert link in first, link
+
+
+def test_a_chinese_notebook_that_does_not_match_gets_no_page():
+    english = _notebook_with_widget()
+    shorter = _chinese_twin(english)
+    shorter["cells"].pop()
+    assert translated_notebook(english, shorter) == (None, "it has 1 cells, the executed lesson 2")
+    swapped = _chinese_twin(english)
+    swapped["cells"][1] = {"cell_type": "markdown", "metadata": {}, "source": "w"}
+    page, why = translated_notebook(english, swapped)
+    assert page is None and "cell 1 is markdown" in why and "code" in why
+
+
+def _readme(title: str, heading: str, folder: str, names: list[str], link: str) -> str:
+    rows = "".join(f"| {name[:2]} | [{name}]({folder}/{name}) | x |\n" for name in names)
+    table = f"| # | lesson | what |\n|---|---|---|\n{rows}"
+    return (f"# {title}\n\n{link}\n\nIntro.\n\n## {heading}\n\n{table}\n{table.replace('01', '07')}"
+            f"\nNotes: [{folder}/README.md]({folder}/README.md).\n\n## Next\n")
+
+
+def test_the_home_pages_link_each_other_and_skip_missing_chinese_pages():
+    lessons = ["01_a.ipynb", "02_b.ipynb"]
+    pages = site_pages([*lessons, "zh/01_a.ipynb"])  # zh/02_b has no page
+    english = site_module._home_page(
+        _readme("Course", "Course map", "lessons", lessons, ""), lessons, pages=pages)
+    chinese = site_module._home_page(
+        _readme("课程", CHINESE.course_map, "lessons/zh", lessons, "[English](README.md) · 中文"),
+        ["01_a.ipynb"], edition=CHINESE, pages=pages)
+    assert "](zh.md)" in english and ":caption: 中文版\n\nzh\n" in english
+    assert "[English](index.md)" in chinese and "**English:**" not in chinese
+    assert ":caption: 课程\n\nlessons/zh/01_a\n```" in chinese
+    assert "lessons/zh/02_b\n" not in chinese, "a page that was not built is in no toctree"
+    assert "(https://github.com/tfcourse/tfcourse/blob/main/lessons/zh/02_b.ipynb)" in chinese
+    assert ":caption: 给教师\n\nlessons/zh/instructor-notes\n" in chinese
+    assert "(lessons/zh/instructor-notes.md)" in chinese
+    assert "| 打开 |" in chinese
+    assert "labpath=lessons/zh/01_a.ipynb" in chinese and "blob/main/lessons/zh/01_a.ipynb" in chinese
+    assert "lessons/zh" not in english.replace("](zh.md)", ""), "the English map stays English"
+
+
+def _tiny_lesson(title: str, code: str, cells: int = 2, output: str | None = None) -> dict:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+    notebook.cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\n{title}.")]
+    for _ in range(cells - 1):
+        cell = nbformat.v4.new_code_cell(code)
+        if output is not None:
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=output)]
+            cell.execution_count = 1
+        notebook.cells.append(cell)
+    return notebook
+
+
+def test_a_build_skips_the_chinese_pages_it_cannot_make(tmp_path, monkeypatch):
+    """A course of three tiny lessons: one Chinese twin matches, one has a cell less, one is missing."""
+    import nbformat
+
+    import tfcourse.cli.course
+
+    course, executed = tmp_path / "course", tmp_path / "executed"
+    (course / "lessons" / "zh").mkdir(parents=True)
+    executed.mkdir()
+    names = ["01_a.ipynb", "02_b.ipynb", "03_c.ipynb"]
+    for name in names:
+        nbformat.write(_tiny_lesson(f"{name[:2]} · Lesson", "print(2)"), course / "lessons" / name)
+        nbformat.write(_tiny_lesson(f"{name[:2]} · Lesson", "print(2)", output="2\n"), executed / name)
+    nbformat.write(_tiny_lesson("01 · 第一课", "print(2)  # 二"), course / "lessons" / "zh" / names[0])
+    nbformat.write(_tiny_lesson("02 · 第二课", "print(2)", cells=1), course / "lessons" / "zh" / names[1])
+    (course / "README.md").write_text(_readme("Course", "Course map", "lessons", names, ""), encoding="utf-8")
+    (course / "README.zh-CN.md").write_text(
+        _readme("课程", CHINESE.course_map, "lessons/zh", names, "[English](README.md)"), encoding="utf-8")
+    monkeypatch.setattr(tfcourse.cli.course, "course_root", lambda: course)
+    lines: list[str] = []
+    built = build_site(from_dir=executed, output_dir=tmp_path / "site", log=lines.append)
+
+    assert [page.relative_to(built.output).as_posix() for page in built.translated_pages] == [
+        "lessons/zh/01_a.html"]
+    assert built.skipped == ["lessons/zh/02_b.ipynb: it has 1 cells, the executed lesson 2",
+                             "lessons/zh/03_c.ipynb: the translated notebook is missing (not written yet?)"]
+    for reason in built.skipped:
+        assert f"Note: no page for {reason}." in lines
+    assert built.warnings == [], "Sphinx warned (a page in no toctree, a broken link?)"
+    page = (built.output / "lessons" / "zh" / "01_a.html").read_text(encoding="utf-8")
+    assert "第一课" in page and "# 二" in page and "2\n" in page, "Chinese text, the English run's output"
+    home = (built.output / "zh.html").read_text(encoding="utf-8")
+    assert 'href="lessons/zh/01_a.html"' in home and 'href="index.html"' in home
+    assert "github.com/tfcourse/tfcourse/blob/main/lessons/zh/02_b.ipynb" in home
+    assert 'href="zh.html"' in built.index.read_text(encoding="utf-8")
+    assert (built.output / "lessons" / "zh" / "instructor-notes.html").is_file()
+    assert not (course / "lessons" / "zh" / "03_c.ipynb").exists(), "nothing written into lessons/"
+
+
 def _pages(site) -> list[Path]:
     return sorted(p for p in site.output.rglob("*.html") if "_static" not in p.parts
                   and p.name not in ("genindex.html",))
@@ -137,11 +281,41 @@ def test_every_lesson_has_a_page_with_a_launch_row(site):
     assert (site.output / "searchindex.js").is_file()
 
 
+def test_the_chinese_pages_are_built_from_the_same_runs(site):
+    """Each Chinese lesson has a page (or a reason it has none), linked from the Chinese home."""
+    chinese = sorted((ROOT / "lessons" / "zh").glob("[0-9][0-9]_*.ipynb"))
+    assert chinese, "no Chinese lessons to build pages from"
+    built = {page.name: page for page in site.translated_pages}
+    reasons = " ".join(site.skipped)
+    home = (site.output / "zh.html").read_text(encoding="utf-8")
+    for path in chinese:
+        if f"lessons/zh/{path.name}:" in reasons:
+            continue
+        page = built[path.stem + ".html"]
+        assert page.parent == site.output / "lessons" / "zh", page
+        text = page.read_text(encoding="utf-8")
+        assert f"https://mybinder.org/v2/gh/tfcourse/tfcourse/HEAD?labpath=lessons/zh/{path.name}" in text
+        assert f"https://colab.research.google.com/github/tfcourse/tfcourse/blob/main/lessons/zh/{path.name}" in text
+        assert f'href="../../notebooks/zh/{path.name}"' in text
+        assert (site.output / "notebooks" / "zh" / path.name).is_file(), f"no download for zh/{path.name}"
+        assert f'href="lessons/zh/{page.name}"' in home, f"the Chinese course map does not link {page.name}"
+        english = (site.output / "lessons" / page.name).read_text(encoding="utf-8")
+        assert text.count('class="cell_output') == english.count('class="cell_output'), \
+            f"{page.name}: the Chinese page must show the English run's outputs"
+        assert "<details" in text, f"{page.name}: no collapsed worked solutions"
+    assert site.translated_pages, f"no Chinese page was built: {site.skipped}"
+    assert 'href="zh.html"' in site.index.read_text(encoding="utf-8"), "the English home links 中文版"
+    assert 'href="index.html"' in home, "the Chinese home links back to English"
+    assert (site.output / "lessons" / "zh" / "instructor-notes.html").is_file()
+
+
 def test_solutions_are_collapsed_and_nothing_loads_from_outside(site):
     external = re.compile(r'<(script|img|link|iframe)\b[^>]*\b(src|href)="(https?:)?//', re.I)
     for page in _pages(site):
         text = page.read_text(encoding="utf-8")
-        assert not re.search(r"<details[^>]*\bopen\b", text), f"{page.name}: a solution is open"
+        # the sidebar opens its own <details> around the current page's section
+        article = text[text.find("<article"):text.rfind("</article>")]
+        assert not re.search(r"<details[^>]*\bopen\b", article), f"{page.name}: a solution is open"
         found = external.search(text)
         assert found is None, f"{page.name} loads {text[found.start():found.start() + 200]}"
     for page in site.pages:
@@ -182,6 +356,8 @@ def test_every_page_renders_in_chromium(site, served, browser):
     source = site.output.with_name(site.output.name + "-source")
     pages = [p.relative_to(site.output).as_posix() for p in _pages(site)]
     assert "index.html" in pages and len(site.pages) >= 12
+    assert "zh.html" in pages and "lessons/zh/instructor-notes.html" in pages
+    assert {f"lessons/zh/{p.name}" for p in site.translated_pages} <= set(pages)
     broken, problems = [], []
     for relative in pages:
         page = browser.new_page(viewport={"width": 1300, "height": 900})
@@ -200,17 +376,16 @@ def test_every_page_renders_in_chromium(site, served, browser):
             page.goto(urljoin(served, relative), wait_until="load")
             page.wait_for_load_state("networkidle")
             assert page.locator("main, article").first.inner_text().strip(), f"{relative} is empty"
-            if relative.startswith("lessons/") and relative != "lessons/instructor-notes.html":
-                stem = Path(relative).stem
+            if relative.startswith("lessons/") and not relative.endswith("/instructor-notes.html"):
                 assert page.locator(".tfc-launch a").count() == 3, f"{relative}: launch row"
-                if _draws(source / "lessons" / f"{stem}.ipynb"):
+                if _draws(source / Path(relative).with_suffix(".ipynb")):
                     images = page.locator("article img, main img")
                     assert images.count() > 1, f"{relative}: no figures"  # the badges are 2
                     unloaded = page.evaluate(
                         "() => [...document.images].filter(i => !(i.complete && i.naturalWidth > 0))"
                         ".map(i => i.src.slice(0, 80))")
                     assert unloaded == [], f"{relative}: pictures that did not load: {unloaded}"
-                for details in page.locator("details").all():
+                for details in page.locator("article details").all():
                     assert details.get_attribute("open") is None
                     code = details.locator("pre").first
                     if code.count():

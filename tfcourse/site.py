@@ -15,6 +15,13 @@ outputs that need a live server (TensorBoard) become that note alone. Worked
 solutions stay in their collapsed ``<details>`` blocks. Each lesson page has a
 launch row: Binder, Colab, and the notebook to download.
 
+The Chinese edition (``lessons/zh/``, home page ``README.zh-CN.md``) gets its
+pages beside the English ones (``lessons/zh/NN_*.html``, ``zh.html``) without
+running anything again: each is the executed English lesson, outputs and all,
+with every cell's text taken from the Chinese notebook (they match cell for
+cell; a Chinese notebook that does not, or is missing, gets no page and a note
+in the log). The words of the pages are in tfcourse/_site_pages.py.
+
 Nothing here writes into ``lessons/``: the pages are made from copies, in a
 source folder beside the output (``_build/site-source``).
 
@@ -35,8 +42,21 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
+from tfcourse._site_pages import (
+    EDITIONS,
+    ENGLISH,
+    WIDGET_VIEW,
+    Edition,
+    edition_of,
+    needs_server,
+    server_note,
+    source_text,
+    static_widget,
+    translated_notebook,
+    widget_models,
+)
 from tfcourse._validation import expected
 
 __all__ = [  # noqa: RUF022 (links, snippet, then the build)
@@ -49,6 +69,8 @@ __all__ = [  # noqa: RUF022 (links, snippet, then the build)
     "build_site",
     "clean_stream_text",
     "prepare_lesson",
+    "site_pages",
+    "translated_notebook",
 ]
 
 Log = Callable[[str], None]
@@ -111,14 +133,9 @@ except ModuleNotFoundError:
 
 # --- notebooks into pages ------------------------------------------------------------
 
-LAUNCH_NOTE = "Launch the lesson (Binder or Colab) to interact."
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 # A Markdown line that is only launch badges: [![alt](image)](link), repeated.
 BADGE_LINE = re.compile(r"^\s*(\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)\s*)+$")
 MARKDOWN_LINK = re.compile(r"(!?\[[^\]]*\]\()([^)\s]+)(\))")
-# Outputs that only work with a live server behind them (TensorBoard's frame).
-NEEDS_SERVER = re.compile(r"<iframe|<script", re.I)
 
 
 def clean_stream_text(text: str) -> str:
@@ -149,131 +166,66 @@ def clean_stream_text(text: str) -> str:
     return "\n".join(lines)
 
 
-def _text(value: Any) -> str:
-    return "".join(value) if isinstance(value, list) else str(value or "")
-
-
-def _widget_models(notebook: dict) -> dict[str, dict]:
-    """model_id -> {"name": ..., "state": ...}, with binary buffers put back in the state."""
-    saved = notebook.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {})
-    models = {}
-    for model_id, model in saved.get("state", {}).items():
-        state = dict(model.get("state", {}))
-        for buffer in model.get("buffers", []):
-            path = buffer.get("path", [])
-            if len(path) == 1 and buffer.get("encoding") == "base64":
-                state[path[0]] = {"base64": buffer.get("data", "")}
-        models[model_id] = {"name": model.get("model_name", ""), "state": state}
-    return models
-
-
-def _image_html(state: dict) -> str:
-    value = state.get("value")
-    data = value.get("base64", "") if isinstance(value, dict) else ""
-    if not data:
-        return ""
-    kind = state.get("format", "png")
-    classes = " ".join(state.get("_dom_classes", []))
-    return (f'<img class="tfc-static-figure {html.escape(classes)}" alt="the explorer\'s picture" '
-            f'src="data:image/{html.escape(kind)};base64,{data}"/>')
-
-
-def _control_html(name: str, state: dict) -> str:
-    label = html.escape(str(state.get("description", "")))
-    if name in ("ButtonModel",):
-        return f'<span class="tfc-static-control tfc-static-button">{label}</span>' if label else ""
-    if "options" in state or "_options_labels" in state:
-        labels = state.get("_options_labels") or state.get("options") or []
-        index = state.get("index")
-        if isinstance(index, int) and 0 <= index < len(labels):
-            value = labels[index]
-        elif isinstance(index, list):
-            value = ", ".join(str(labels[i]) for i in index if 0 <= i < len(labels))
-        else:
-            value = ""
-    else:
-        value = state.get("value", "")
-        if isinstance(value, list):
-            value = " to ".join(map(str, value))
-        elif isinstance(value, bool):
-            value = "on" if value else "off"
-    text = f"{label} {html.escape(str(value))}".strip() if label else html.escape(str(value))
-    return f'<span class="tfc-static-control">{text}</span>' if text else ""
-
-
-def _widget_html(model_id: str, models: dict[str, dict], depth: int = 0) -> str:
-    """A static HTML picture of a widget (and its children) as the saved state shows it."""
-    model = models.get(model_id)
-    if model is None or depth > 20:
-        return ""
-    name, state = model["name"], model["state"]
-    if name in ("ImageModel",):
-        return _image_html(state)
-    if name in ("HTMLModel", "HTMLMathModel"):
-        classes = html.escape(" ".join(state.get("_dom_classes", [])))
-        return f'<div class="tfc-static-html {classes}">{state.get("value", "")}</div>'
-    if name == "LabelModel":
-        classes = html.escape(" ".join(state.get("_dom_classes", [])))
-        return f'<div class="tfc-static-label {classes}">{html.escape(str(state.get("value", "")))}</div>'
-    if "children" in state:  # HBox, VBox, Box, GridBox, Accordion, Tab
-        parts = [_widget_html(ref.replace("IPY_MODEL_", ""), models, depth + 1)
-                 for ref in state.get("children", []) if isinstance(ref, str)]
-        direction = "row" if name == "HBoxModel" else "column"
-        classes = html.escape(" ".join(state.get("_dom_classes", [])))
-        inner = "".join(part for part in parts if part)
-        return f'<div class="tfc-static-box tfc-static-{direction} {classes}">{inner}</div>' if inner else ""
-    if name == "CanvasModel" or name.startswith("Canvas") or "canvas" in name.lower():
-        return ('<div class="tfc-static-canvas">a drawing pad: it needs a running kernel</div>')
-    if name in ("OutputModel",):
-        return ""
-    return _control_html(name, state)
-
-
-def _static_widget(data: dict, models: dict[str, dict], links: str) -> dict:
-    """The output bundle that stands in for a widget view on a page."""
-    model_id = data.get(WIDGET_VIEW, {}).get("model_id", "")
-    picture = _widget_html(model_id, models)
-    what = ("A picture of this explorer as the lesson left it: the controls do not move here."
-            if picture else "An interactive explorer was here: it needs a running kernel.")
-    note = (f'<p class="tfc-launch-note"><strong>Launch to interact.</strong> {what} '
-            f"{links}</p>")
-    return {"text/html": f'<div class="tfc-static-widget">{picture}{note}</div>',
-            "text/plain": "(an interactive widget: launch the lesson to use it)"}
-
-
-def _needs_server(output: dict) -> bool:
-    data = output.get("data", {})
-    if "application/javascript" in data:
-        return True
-    return bool(NEEDS_SERVER.search(_text(data.get("text/html", ""))))
-
-
 def _launch_links(lesson: str) -> str:
     return (f'<a href="{html.escape(binder_url(lesson))}">Binder</a> · '
             f'<a href="{html.escape(colab_url(lesson))}">Colab</a>')
 
 
-def launch_row(lesson: str, *, depth: int = 1) -> str:
-    """The HTML launch row of a lesson page: Binder, Colab, download (depth: folders below the root)."""
-    up = "../" * depth
+def launch_row(lesson: str, *, depth: int | None = None) -> str:
+    """The HTML launch row of a lesson page: Binder, Colab, download.
+
+    ``lesson`` is the notebook's path under lessons/ ("05_x.ipynb", or
+    "zh/05_x.ipynb" for the Chinese edition, whose row speaks Chinese);
+    ``depth`` is how many folders the page is below the site's root (default:
+    where that lesson's page goes).
+
+    Example:
+        >>> row = launch_row("zh/05_x.ipynb")
+        >>> 'href="../../notebooks/zh/05_x.ipynb" download="05_x.ipynb"' in row, "下载" in row
+        (True, True)
+    """
+    words = edition_of(lesson).words
+    up = "../" * (depth if depth is not None else 1 + lesson.count("/"))
+    name = lesson.rpartition("/")[2]
     return (
         '<div class="tfc-launch">\n'
         f'<a class="tfc-launch-binder" href="{html.escape(binder_url(lesson))}">'
-        f'<img src="{up}_static/binder-badge.svg" alt="Launch on Binder"/></a>\n'
+        f'<img src="{up}_static/binder-badge.svg" alt="{words["binder"]}"/></a>\n'
         f'<a class="tfc-launch-colab" href="{html.escape(colab_url(lesson))}">'
-        f'<img src="{up}_static/colab-badge.svg" alt="Open in Colab"/></a>\n'
+        f'<img src="{up}_static/colab-badge.svg" alt="{words["colab"]}"/></a>\n'
         f'<a class="tfc-launch-download" href="{up}notebooks/{html.escape(lesson)}" '
-        f'download="{html.escape(lesson)}">Download the notebook</a>\n'
+        f'download="{html.escape(name)}">{words["download"]}</a>\n'
         "</div>\n"
     )
 
 
-def _rewrite_links(markdown: str, *, source_folder: str, lesson_names: set[str],
-                   page_folder: str) -> str:
+def site_pages(lesson_names: Iterable[str]) -> dict[str, str]:
+    """Repository path -> its page's source on the site, for a site with these lessons.
+
+    ``lesson_names`` are paths under lessons/ ("05_x.ipynb", "zh/05_x.ipynb").
+    Each edition's README is its home page, and ``lessons/.../README.md`` its
+    instructor notes; an edition without lessons has no pages.
+
+    Example:
+        >>> pages = site_pages(["05_x.ipynb", "zh/05_x.ipynb"])
+        >>> pages["lessons/zh/05_x.ipynb"], pages["lessons/zh/README.md"], pages["README.zh-CN.md"]
+        ('lessons/zh/05_x.ipynb', 'lessons/zh/instructor-notes.md', 'zh.md')
+    """
+    pages = {f"lessons/{name}": f"lessons/{name}" for name in lesson_names}
+    for edition in EDITIONS:
+        if edition is ENGLISH or any(edition_of(name) is edition for name in lesson_names):
+            pages[f"{edition.folder}/README.md"] = f"{edition.folder}/instructor-notes.md"
+            pages[edition.readme] = f"{edition.home}.md"
+    return pages
+
+
+def _rewrite_links(markdown: str, *, source_folder: str, page_folder: str,
+                   pages: Mapping[str, str]) -> str:
     """Point relative links at pages of the site, or at the repository on GitHub.
 
     ``source_folder`` is where the Markdown came from ("" for the root,
-    "lessons"); ``page_folder`` where its page goes in the site.
+    "lessons", "lessons/zh"); ``page_folder`` where its page goes in the site;
+    ``pages`` what the site has (:func:`site_pages`).
     """
 
     def fix(match: re.Match) -> str:
@@ -282,10 +234,8 @@ def _rewrite_links(markdown: str, *, source_folder: str, lesson_names: set[str],
             return match.group(0)
         path, _, anchor = target.partition("#")
         resolved = os.path.normpath(os.path.join(source_folder, path)).replace(os.sep, "/")
-        if resolved.startswith("lessons/") and Path(resolved).name in lesson_names:
-            new = os.path.relpath(resolved, page_folder or ".")
-        elif resolved == "lessons/README.md":
-            new = os.path.relpath("lessons/instructor-notes.md", page_folder or ".")
+        if resolved in pages:
+            new = os.path.relpath(pages[resolved], page_folder or ".")
         else:
             kind = "tree" if resolved.endswith("/") or "." not in Path(resolved).name else "blob"
             new = f"{GITHUB_URL}/{kind}/{BRANCH}/{resolved}"
@@ -298,25 +248,29 @@ def _rewrite_links(markdown: str, *, source_folder: str, lesson_names: set[str],
                    for piece in pieces)
 
 
-def prepare_lesson(notebook: dict, lesson: str, *, lesson_names: set[str] | None = None) -> dict:
+def prepare_lesson(notebook: dict, lesson: str, *, lesson_names: Iterable[str] | None = None) -> dict:
     """An executed lesson made into a page's notebook (a new dict; the input is kept).
 
     Streams keep each redrawn line's last state; widget views become a static
     picture of their saved state plus a launch note; outputs that need a live
     server become the note; the opening cell's badges become the launch row;
     relative links point at the site or at GitHub. The saved widget state is
-    dropped (the page loads no widget JavaScript).
+    dropped (the page loads no widget JavaScript). ``lesson`` and
+    ``lesson_names`` (the site's other lessons) are paths under lessons/:
+    "zh/05_x.ipynb" is a page of the Chinese edition, whose notes speak Chinese.
     """
-    names = set(lesson_names or ()) | {lesson}
+    pages = site_pages({*(lesson_names or ()), lesson})
+    words = edition_of(lesson).words
+    folder = f"lessons/{lesson}".rpartition("/")[0]
     page = copy.deepcopy(notebook)
-    models = _widget_models(page)
+    models = widget_models(page)
     page.get("metadata", {}).pop("widgets", None)
     links = _launch_links(lesson)
     launch_done = False
     for index, cell in enumerate(page.get("cells", [])):
         if cell.get("cell_type") == "markdown":
-            text = _rewrite_links(_text(cell.get("source")), source_folder="lessons",
-                                  lesson_names=names, page_folder="lessons")
+            text = _rewrite_links(source_text(cell.get("source")), source_folder=folder,
+                                  page_folder=folder, pages=pages)
             if index == 0 and not launch_done:
                 lines = text.split("\n")
                 badge_at = next((i for i, line in enumerate(lines) if BADGE_LINE.match(line)), None)
@@ -336,7 +290,7 @@ def prepare_lesson(notebook: dict, lesson: str, *, lesson_names: set[str] | None
         for output in cell.get("outputs", []):
             kind = output.get("output_type")
             if kind == "stream":
-                text = clean_stream_text(_text(output.get("text")))
+                text = clean_stream_text(source_text(output.get("text")))
                 if outputs and outputs[-1].get("output_type") == "stream" and \
                         outputs[-1].get("name") == output.get("name"):
                     outputs[-1]["text"] = clean_stream_text(outputs[-1]["text"] + text)
@@ -345,15 +299,10 @@ def prepare_lesson(notebook: dict, lesson: str, *, lesson_names: set[str] | None
             elif kind in ("display_data", "execute_result"):
                 data = output.get("data", {})
                 if WIDGET_VIEW in data:
-                    output["data"] = _static_widget(data, models, links)
+                    output["data"] = static_widget(data, models, links, words)
                     output.get("metadata", {}).pop(WIDGET_VIEW, None)
-                elif _needs_server(output):
-                    output["data"] = {
-                        "text/html": ('<div class="tfc-static-widget"><p class="tfc-launch-note">'
-                                      "<strong>Launch to interact.</strong> This output needs a "
-                                      f"server running beside the notebook. {links}</p></div>"),
-                        "text/plain": "(needs a running notebook: launch the lesson)",
-                    }
+                elif needs_server(output):
+                    output["data"] = server_note(links, words)
             outputs.append(output)
         cell["outputs"] = outputs
     if not launch_done:
@@ -362,7 +311,7 @@ def prepare_lesson(notebook: dict, lesson: str, *, lesson_names: set[str] | None
     return page
 
 
-# --- the home page and the instructor notes ----------------------------------------
+# --- the home pages and the instructor notes ---------------------------------------
 
 
 def _section(markdown: str, heading: str) -> str:
@@ -375,63 +324,86 @@ def _section(markdown: str, heading: str) -> str:
     return rest[: end.start() if end else len(rest)].strip("\n")
 
 
-def _with_launch_column(table_text: str) -> tuple[str, list[str]]:
+def _lesson_links(edition: Edition) -> re.Pattern:
+    """A course-map link to one of the edition's lessons; group 1 is its file name."""
+    return re.compile(rf"\((?:{re.escape(edition.folder)}/)?(\d\d_\w+\.ipynb)\)")
+
+
+def _with_launch_column(table_text: str, edition: Edition = ENGLISH) -> tuple[str, list[str]]:
     """README course-map tables with a launch column; also the lesson files in order."""
     out, order = [], []
     for line in table_text.split("\n"):
         row = re.match(r"^\|\s*(\d\d)\s*\|", line)
         if row:
-            found = re.search(r"\((lessons/)?(\d\d_\w+\.ipynb)\)", line)
-            lesson = found.group(2) if found else ""
-            if lesson:
-                order.append(lesson)
+            found = _lesson_links(edition).search(line)
+            name = found.group(1) if found else ""
+            if name:
+                order.append(name)
+                lesson = edition.lesson(name)
                 line = (line.rstrip().rstrip("|").rstrip()
                         + f" | [Binder]({binder_url(lesson)}) · [Colab]({colab_url(lesson)}) |")
         elif re.match(r"^\|\s*#\s*\|", line):
-            line = line.rstrip().rstrip("|").rstrip() + " | launch |"
+            line = line.rstrip().rstrip("|").rstrip() + f" | {edition.words['launch_column']} |"
         elif re.match(r"^\|[-| :]+\|\s*$", line):
             line = line.rstrip() + "---|"
         out.append(line)
     return "\n".join(out), order
 
 
-def _home_page(readme: str, lessons: Sequence[str]) -> str:
-    """index.md: the README's title, opening and course map, with a launch column."""
+def _home_page(readme: str, lessons: Sequence[str], *, edition: Edition = ENGLISH,
+               pages: Mapping[str, str] | None = None) -> str:
+    """A home page: the edition's README title, opening and course map, with a launch column.
+
+    ``lessons`` are the edition's lesson files that have pages; ``pages`` the
+    whole site (:func:`site_pages`; default: these lessons alone). Every other
+    edition's home page on the site gets a link and a toctree entry.
+    """
+    pages = pages if pages is not None else site_pages(edition.lesson(name) for name in lessons)
+    words = edition.words
     title_match = re.search(r"^# (.+)$", readme, re.M)
     title = title_match.group(1).strip() if title_match else "tfcourse"
     start = title_match.end() if title_match else 0
     intro_end = re.search(r"^(\[!\[|## )", readme[start:], re.M)
     intro = readme[start: (start + intro_end.start()) if intro_end else start]
-    course_map, _ = _with_launch_column(_section(readme, "Course map"))
+    course_map, _ = _with_launch_column(_section(readme, edition.course_map), edition)
     if not course_map.strip():
-        raise ValueError("README.md has no '## Course map' section to make the home page from.")
+        raise ValueError(f"{edition.readme} has no '## {edition.course_map}' section to make "
+                         "the home page from.")
     # One caption per README table: the article's lessons, then what comes after.
     grouped: list[list[str]] = []
     seen: set[str] = set()
     for block in re.split(r"\n\s*\n", course_map):
-        found = [m.group(2) for m in re.finditer(r"\((lessons/)?(\d\d_\w+\.ipynb)\)", block)]
-        found = [name for name in dict.fromkeys(found) if name not in seen]
+        found = [m.group(1) for m in _lesson_links(edition).finditer(block)]
+        found = [name for name in dict.fromkeys(found) if name not in seen and name in lessons]
         if found and re.search(r"^\|\s*\d\d", block, re.M):
             seen.update(found)
             grouped.append(found)
-    captions = (["The lessons"] if len(grouped) == 1 else
-                ["Following the article", *["After the article"] * (len(grouped) - 1)])
+    captions = ([words["one_group"]] if len(grouped) == 1 else
+                [words["first_group"], *[words["later_group"]] * (len(grouped) - 1)])
     missing = [name for name in lessons if name not in seen]
     if missing:
         grouped.append(missing)
-        captions.append("More lessons")
-    body = _rewrite_links(f"{intro.strip()}\n\n## Course map\n\n{course_map}\n",
-                          source_folder="", lesson_names=set(lessons), page_folder="")
-    launch = (f"Run the lessons with nothing to install on "
-              f"[Binder]({binder_url(lessons[0])}) or [Colab]({colab_url(lessons[0])}), "
-              f"or on your own machine from [the repository]({GITHUB_URL}).")
+        captions.append(words["more_group"])
+    body = _rewrite_links(f"{intro.strip()}\n\n## {edition.course_map}\n\n{course_map}\n",
+                          source_folder="", page_folder="", pages=pages)
+    first = edition.lesson(lessons[0])
+    launch = words["launch_sentence"].format(binder=binder_url(first), colab=colab_url(first),
+                                             github=GITHUB_URL)
+    others = [other for other in EDITIONS
+              if other is not edition and pages.get(other.readme) == f"{other.home}.md"]
+    for other in others:
+        if f"]({other.home}.md" not in body:
+            launch += "\n\n" + other.words["switch"].format(page=f"{other.home}.md")
     toctrees = "".join(
         f"\n```{{toctree}}\n:hidden:\n:caption: {caption}\n\n"
-        + "".join(f"lessons/{Path(name).stem}\n" for name in group) + "```\n"
+        + "".join(f"{edition.folder}/{Path(name).stem}\n" for name in group) + "```\n"
         for caption, group in zip(captions, grouped)
     )
-    toctrees += ("\n```{toctree}\n:hidden:\n:caption: For instructors\n\n"
-                 "lessons/instructor-notes\n```\n")
+    toctrees += (f"\n```{{toctree}}\n:hidden:\n:caption: {words['instructors']}\n\n"
+                 f"{edition.folder}/instructor-notes\n```\n")
+    if edition is ENGLISH:  # the root: the other editions hang below it
+        toctrees += "".join(f"\n```{{toctree}}\n:hidden:\n:caption: {other.words['toctree_entry']}"
+                            f"\n\n{other.home}\n```\n" for other in others)
     return f"# {title}\n\n{body}\n{launch}\n{toctrees}"
 
 
@@ -513,6 +485,10 @@ class SiteBuild:
     failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: pages of the other editions (lessons/zh/NN_*.html), made from the English runs
+    translated_pages: list[Path] = field(default_factory=list)
+    #: "lessons/zh/NN_x.ipynb: why" for each translated page not built
+    skipped: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -531,7 +507,35 @@ def _errors(notebook: dict) -> list[int]:
 
 
 def _sources(notebook: dict) -> list[str]:
-    return [_text(cell.get("source")) for cell in notebook.get("cells", [])]
+    return [source_text(cell.get("source")) for cell in notebook.get("cells", [])]
+
+
+def _translation_files(root: Path, edition: Edition, say: Log) -> dict[str, Path]:
+    """The edition's lessons by file name; none when it has no folder or no home page to hang on."""
+    from tfcourse.cli.course import lesson_files
+
+    folder, readme = root / edition.folder, root / edition.readme
+    if not folder.is_dir():
+        return {}
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    if not _section(text, edition.course_map).strip():
+        say(f"Note: no pages for {edition.folder}/: their home page is made from "
+            f"{edition.readme}'s '## {edition.course_map}' section, and it is missing.")
+        return {}
+    return {path.name: path for path in lesson_files(folder)}
+
+
+def _translated(executed: dict, path: Path | None) -> tuple[dict | None, str]:
+    """The page notebook of a translated lesson (see translated_notebook), or None and why not."""
+    import nbformat
+
+    if path is None:
+        return None, "the translated notebook is missing (not written yet?)"
+    try:
+        translation = nbformat.read(path, as_version=4)
+    except (OSError, ValueError) as error:  # a translator may be writing it right now
+        return None, f"it does not read as a notebook ({error})"
+    return translated_notebook(executed, translation)
 
 
 def build_site(
@@ -611,8 +615,11 @@ def build_site(
     (source / "_extra" / "notebooks").mkdir(parents=True)
     static = source / "_static"
     shutil.copytree(_assets(), static)
-    names = {path.name for path in every}
-    unexecuted, stale = [], []
+    translations = {edition: _translation_files(root, edition, say) for edition in EDITIONS
+                    if edition is not ENGLISH}
+    # path under lessons/ ("05_x.ipynb", "zh/05_x.ipynb") -> the notebook its page is made from
+    page_notebooks: dict[str, dict] = {}
+    unexecuted, stale, skipped = [], [], []
     for path in every:
         original = nbformat.read(path, as_version=4)
         shutil.copy2(path, source / "_extra" / "notebooks" / path.name)  # the download
@@ -625,27 +632,48 @@ def build_site(
                     f"'python -m tfcourse run' first, or build with --execute.")
             unexecuted.append(path.name)
             notebook = original
-            notebook.cells.insert(1, nbformat.v4.new_markdown_cell(
-                ":::{note}\nThis page was built without running the lesson, so it shows no "
-                "outputs. Launch it to see them.\n:::"))
         elif _sources(notebook) != _sources(original):
             stale.append(path.name)
         if _errors(notebook) and path.name not in failed:
             failed.append(path.name)
-        page = prepare_lesson(notebook, path.name, lesson_names=names)
-        nbformat.write(nbformat.from_dict(page), source / "lessons" / path.name)
+        page_notebooks[path.name] = notebook
+        for edition, files in translations.items():
+            if not files:
+                continue
+            translated, why = _translated(notebook, files.get(path.name))
+            if translated is None:
+                skipped.append(f"{edition.folder}/{path.name}: {why}")
+                continue
+            page_notebooks[edition.lesson(path.name)] = translated
+            (source / "_extra" / "notebooks" / edition.subfolder).mkdir(exist_ok=True)
+            shutil.copy2(files[path.name], source / "_extra" / "notebooks" / edition.lesson(path.name))
     if stale:
         say(f"Note: the executed copies of {', '.join(stale)} are older than the lessons "
             "(their cells differ); run them again for pages that match.")
+    for line in skipped:
+        say(f"Note: no page for {line}.")
+    for name, notebook in page_notebooks.items():
+        if Path(name).name in unexecuted:
+            notebook.cells.insert(1, nbformat.v4.new_markdown_cell(edition_of(name).words["unexecuted"]))
+        page = prepare_lesson(notebook, name, lesson_names=page_notebooks)
+        (source / "lessons" / name).parent.mkdir(exist_ok=True)
+        nbformat.write(nbformat.from_dict(page), source / "lessons" / name)
 
+    pages = site_pages(page_notebooks)
     readme = (root / "README.md").read_text(encoding="utf-8")
-    (source / "index.md").write_text(_home_page(readme, [p.name for p in every]), encoding="utf-8")
-    notes_path = lessons_dir / "README.md"
-    notes = (notes_path.read_text(encoding="utf-8") if notes_path.is_file()
-             else "# Instructor notes\n\nNone yet.\n")
-    (source / "lessons" / "instructor-notes.md").write_text(
-        _rewrite_links(notes, source_folder="lessons", lesson_names=names,
-                       page_folder="lessons"), encoding="utf-8")
+    for edition in EDITIONS:
+        lessons_here = [Path(name).name for name in page_notebooks if edition_of(name) is edition]
+        if not lessons_here:
+            continue
+        home = readme if edition is ENGLISH else (root / edition.readme).read_text(encoding="utf-8")
+        (source / f"{edition.home}.md").write_text(
+            _home_page(home, lessons_here, edition=edition, pages=pages), encoding="utf-8")
+        notes_path = root / edition.folder / "README.md"
+        notes = (notes_path.read_text(encoding="utf-8") if notes_path.is_file()
+                 else edition.words["no_notes"])
+        (source / edition.folder / "instructor-notes.md").write_text(
+            _rewrite_links(notes, source_folder=edition.folder, page_folder=edition.folder,
+                           pages=pages), encoding="utf-8")
     title = re.search(r"^# (.+)$", readme, re.M)
     (source / "conf.py").write_text(_CONF.format(
         title=title.group(1).strip() if title else "tfcourse", github=GITHUB_URL, branch=BRANCH,
@@ -662,6 +690,11 @@ def build_site(
         say(f"  {line}")
     if done.returncode != 0:
         raise RuntimeError(f"Sphinx failed (exit status {done.returncode}):\n" + done.stderr[-3000:])
-    pages = [output / "lessons" / f"{path.stem}.html" for path in every]
+    built = [output / "lessons" / f"{Path(name).with_suffix('.html')}" for name in page_notebooks]
+    english = [page for page in built if page.parent.name == "lessons"]
+    translated = [page for page in built if page.parent.name != "lessons"]
+    if translated:
+        say(f"Translated pages: {len(translated)} ({', '.join(sorted({p.parent.name for p in translated}))})")
     seconds = time.perf_counter() - started
-    return SiteBuild(output, output / "index.html", pages, unexecuted, failed, warnings, seconds)
+    return SiteBuild(output, output / "index.html", english, unexecuted, failed, warnings, seconds,
+                     translated_pages=translated, skipped=skipped)
