@@ -690,11 +690,12 @@ def build_site(
         say(f"  {line}")
     if done.returncode != 0:
         raise RuntimeError(f"Sphinx failed (exit status {done.returncode}):\n" + done.stderr[-3000:])
-    built = [output / "lessons" / f"{Path(name).with_suffix('.html')}" for name in page_notebooks]
-    english = [page for page in built if page.parent.name == "lessons"]
-    translated = [page for page in built if page.parent.name != "lessons"]
-    if translated:
-        say(f"Translated pages: {len(translated)} ({', '.join(sorted({p.parent.name for p in translated}))})")
+    english = [output / "lessons" / f"{path.stem}.html" for path in every]
+    others = [name for name in page_notebooks if edition_of(name) is not ENGLISH]
+    translated = [output / "lessons" / Path(name).with_suffix(".html") for name in others]
+    if others:
+        folders = ", ".join(sorted({f"{edition_of(name).folder}/" for name in others}))
+        say(f"Translated pages: {len(others)} in {folders}")
     seconds = time.perf_counter() - started
     return SiteBuild(output, output / "index.html", english, unexecuted, failed, warnings, seconds,
                      translated_pages=translated, skipped=skipped)
