@@ -7,6 +7,7 @@ a batch, reused one epoch's order, or mis-weighted the averages would fail.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import os
 import sys
@@ -290,7 +291,7 @@ def test_benchmark_chain_adds_one_change_per_row(bench):
         changed = [key for key in a if key not in ("label", "title") and a[key] != b[key]]
         assert len(changed) == 1, (above, below, changed)
     assert bench.CHAIN[0] == "article" and bench.CHAIN[-1] == "fit"
-    assert bench.CONFIGS["article-1thread"] == bench.replace(bench.CONFIGS["article"], one_thread=True, label="(a1)",
+    assert bench.CONFIGS["article-1thread"] == dataclasses.replace(bench.CONFIGS["article"], one_thread=True, label="(a1)",
                                                                title=bench.CONFIGS["article-1thread"].title)
 
 
