@@ -105,3 +105,12 @@ def test_no_module_is_longer_than_800_lines():
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 800
     }
     assert not long_modules, f"split these modules by job: {long_modules}"
+
+
+def test_the_package_map_names_every_module():
+    """tfcourse/README.md says which room holds what: a new module must appear there."""
+    text = (PACKAGE / "README.md").read_text(encoding="utf-8")
+    missing = [str(path.relative_to(PACKAGE)) for path in SOURCES
+               if path.name not in ("__init__.py", "__main__.py")
+               and f"`{path.name}`" not in text and f"`{path.parent.name}/`" not in text]
+    assert not missing, f"tfcourse/README.md does not mention {missing}"
