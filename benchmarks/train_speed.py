@@ -735,7 +735,7 @@ def lesson_table(report: dict) -> list[str]:
     """Ratios only, three rows: the short table lesson 06 quotes."""
     results = report["results"]
     epochs = report["epochs"]
-    names = {"fit": "the course's `fit`", "loop": "one XLA call per epoch (`tfc.epoch_loop`)"}
+    names = {"fit": "`fit` with this lesson's speed-ups", "loop": "one XLA call per epoch (`tfc.epoch_loop`)"}
     lines = [
         f"| times faster than the article's script | steady epochs | all {epochs} epochs, first included | "
         "whole process |",

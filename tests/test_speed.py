@@ -405,7 +405,7 @@ def test_benchmark_table_shows_three_views_the_decomposition_and_each_target(ben
     assert "| x / np.float32(255) | 1.18× | 1.18× |" in text
     # Lesson 06's short table: ratios only.
     lesson = text.split("Ready to paste into lesson 06")[1]
-    assert "| the course's `fit` | 4.5× | 3.5× | 3.1× |" in lesson
+    assert "| `fit` with this lesson's speed-ups | 4.5× | 3.5× | 3.1× |" in lesson
     assert "| one XLA call per epoch (`tfc.epoch_loop`) | 12.0× | 7.3× | 5.0× |" in lesson
 
 
