@@ -151,6 +151,46 @@ def test_the_catalog_is_read_only_when_chinese_is_first_needed():
     assert done.returncode == 0, done.stderr
 
 
+# --- the explorers' controls in Chinese (their figures keep English words) ---------------------
+
+
+def _widgets_of(box, kind) -> list:
+    found, stack = [], [box]
+    while stack:
+        widget = stack.pop()
+        found += [widget] if isinstance(widget, kind) else []
+        stack.extend(getattr(widget, "children", ()))
+    return found
+
+
+def test_the_explorers_controls_and_captions_speak_chinese():
+    ipywidgets = pytest.importorskip("ipywidgets")
+    import numpy as np
+
+    from tfcourse.widgets import ParameterExplorer, PredictionExplorer
+
+    set_language("zh")
+    box = ParameterExplorer().widget
+    assert {s.description for s in _widgets_of(box, ipywidgets.IntSlider)} == {
+        "输入大小", "隐藏层数", "hidden_1 单元数", "类别数"}
+    table = next(w for w in _widgets_of(box, ipywidgets.HTML) if "tfc-table" in w._dom_classes)
+    assert "101,770 个参数" in table.value and "以 float32 存储共 0.41 MB" in table.value
+
+    labels = np.array([3, 1, 4])
+    probabilities = np.full((3, 10), 0.02)
+    probabilities[np.arange(3), [3, 2, 4]] = 0.82
+    explorer = PredictionExplorer(probabilities, np.zeros((3, 28, 28), np.float32), labels)
+    assert explorer.select(index=1).caption() == "#1：真实 1，预测 2（82.0%）✗ · 图像 2/3"
+    buttons = {b.description for b in _widgets_of(explorer.widget, ipywidgets.Button)}
+    assert buttons == {"◀ 上一个", "下一个 ▶"}
+    explorer.select(mistakes_only=True)
+    slider, = _widgets_of(explorer.widget, ipywidgets.IntSlider)
+    assert slider.description == "错误" and explorer.caption().endswith("· 错误 1/1")
+
+    set_language("en")
+    assert explorer.caption() == "#1: true 1, predicted 2 (82.0%) ✗ · mistake 1 of 1"
+
+
 # --- the catalog: complete, in step with the source, fields kept ----------------------------------
 
 
@@ -201,8 +241,9 @@ def test_each_translation_keeps_the_fields_of_its_english():
 def test_every_template_finds_its_own_translation():
     """A message made from each template comes back as that template's Chinese, not another's.
 
-    Each field holds a message of its own ("a whole number"), so the loose
-    template "{what} is {kind}" is tried too, and the field is translated in turn.
+    Each field holds a message of its own ("image", one word so that fields side by
+    side split one way only), so the loose template "{what} is {kind}" is tried
+    too, and the field is translated in turn.
     """
     set_language("zh")
     wrong = []
@@ -210,8 +251,8 @@ def test_every_template_finds_its_own_translation():
         names = template_fields(entry.msgid)
         if not names:
             continue
-        english = _language._fill(entry.msgid, dict.fromkeys(names, "a whole number"))
-        chinese = _language._fill(entry.msgstr, dict.fromkeys(names, "一个整数"))
+        english = _language._fill(entry.msgid, dict.fromkeys(names, "image"))
+        chinese = _language._fill(entry.msgstr, dict.fromkeys(names, "图像"))
         if translate(english) != chinese:
             wrong.append(f"{english!r}\n  gives {translate(english)!r}\n  not  {chinese!r}")
     assert not wrong, "\n".join(wrong)

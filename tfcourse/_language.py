@@ -175,8 +175,9 @@ class _Catalog:
             if match:
                 found = match.groupdict()
                 values = {name: self.translate(value, depth + 1) for name, value in found.items()}
-                if loose and any(values[name] == found[name] for name in found):
-                    continue  # only a message made of known messages fits a loose template
+                if loose and any(values[name] == found[name] and re.search("[A-Za-z]", found[name])
+                                 for name in found):
+                    continue  # a loose template fits only known messages (and numbers)
                 readings.append(_fill(msgstr, values))
                 if len(readings) == _READINGS:
                     break

@@ -36,7 +36,9 @@ controls only call the explorer's own methods (``select``, ``next``,
 replaced in place: one output per explorer, never a pile of frames.
 
 The words a student reads in an explorer (labels, titles, captions) are
-gathered in the ``TEXT`` dict at the top of its module.
+gathered in the ``TEXT`` dict at the top of its module; the controls' and
+captions' words go through ``tfcourse._language.translate`` (Chinese after
+``tfc.set_language("zh")``), the figures' stay English.
 
 ipywidgets, ipycanvas and matplotlib are imported inside the functions that
 need them; this package itself imports only NumPy.

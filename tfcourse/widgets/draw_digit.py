@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tfcourse._arrays import as_class_names, looks_like_probabilities, softmax
+from tfcourse._language import translate, translate_template
 from tfcourse._plotting import OTHER_COLOR, RIGHT_COLOR
 from tfcourse._validation import expected
 from tfcourse.widgets._explorer import Explorer, check_whole, model_input_shape
@@ -27,7 +28,10 @@ if TYPE_CHECKING:  # pragma: no cover - only for type checkers
 
 __all__ = ["DrawDigit"]
 
-# Every word a student reads in this explorer, in one place (to be translated).
+# Every word a student reads in this explorer, in one place. The controls and caption
+# speak the lesson's language (translate, tfc.set_language); the figure's words stay
+# English, as matplotlib may have no Chinese font. tools/package_catalog.py reads
+# the translated ones into the catalog.
 TEXT = {
     "clear": "Clear",
     "empty": "Draw a digit in the black square (big, in the middle).",
@@ -240,8 +244,9 @@ class DrawDigit(Explorer):
         """The prediction in words, or what to do."""
         state = self.state
         if state["predicted"] is None:
-            return TEXT["empty"]
-        return TEXT["prediction"].format(name=self._name(state["predicted"]), confidence=state["confidence"])
+            return translate(TEXT["empty"])
+        return translate_template(TEXT["prediction"]).format(name=self._name(state["predicted"]),
+                                                             confidence=state["confidence"])
 
     def __repr__(self) -> str:
         return f"DrawDigit({self.caption()})"
@@ -310,7 +315,8 @@ class DrawDigit(Explorer):
         canvas.on_touch_move(lambda touches: self._pen_move(*touches[0]))
         canvas.on_touch_end(lambda touches: self._pen_up())
         canvas.on_touch_cancel(lambda touches: self._pen_up())
-        clear_button = widgets.Button(description=TEXT["clear"], icon="eraser", layout=widgets.Layout(width=side))
+        clear_button = widgets.Button(description=translate(TEXT["clear"]), icon="eraser",
+                                      layout=widgets.Layout(width=side))
         clear_button.add_class("tfc-clear")
         clear_button.on_click(lambda _: self.clear())
         self._caption = widgets.HTML()

@@ -11,6 +11,7 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tfcourse._language import translate, translate_template
 from tfcourse._validation import expected
 from tfcourse.widgets._explorer import Explorer, check_whole
 
@@ -21,7 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover - only for type checkers
 
 __all__ = ["ParameterExplorer"]
 
-# Every word a student reads in this explorer, in one place (to be translated).
+# Every word a student reads in this explorer, in one place, in the lesson's language
+# (translate, tfc.set_language); tools/package_catalog.py reads them into the catalog.
 TEXT = {
     "input_size": "input size",
     "hidden_layers": "hidden layers",
@@ -134,8 +136,8 @@ class ParameterExplorer(Explorer):
         table = self.table
         sizes = " → ".join(str(size) for size in (self._input_size, *self._hidden, self._classes))
         megabytes = table.total * 4 / 1e6
-        total = html.escape(TEXT["total"].format(total=table.total))
-        about = TEXT["sizes"].format(sizes=html.escape(sizes), megabytes=megabytes)
+        total = html.escape(translate_template(TEXT["total"]).format(total=table.total))
+        about = translate_template(TEXT["sizes"]).format(sizes=html.escape(sizes), megabytes=megabytes)
         headline = f'<p class="tfc-total" style="margin:4px 10px;"><b>{total}</b> {about}</p>'
         return headline + table._repr_html_()
 
@@ -160,15 +162,15 @@ class ParameterExplorer(Explorer):
         wide = widgets.Layout(width="420px")
         self._input_slider = widgets.IntSlider(
             value=self._input_size, min=1, max=max(self.MAX_INPUT_SIZE, self._input_size),
-            description=TEXT["input_size"], style=style, layout=wide,
+            description=translate(TEXT["input_size"]), style=style, layout=wide,
         )
         self._layers_slider = widgets.IntSlider(
             value=len(self._hidden), min=0, max=self.MAX_HIDDEN_LAYERS,
-            description=TEXT["hidden_layers"], style=style, layout=wide,
+            description=translate(TEXT["hidden_layers"]), style=style, layout=wide,
         )
         self._classes_slider = widgets.IntSlider(
             value=self._classes, min=1, max=max(self.MAX_CLASSES, self._classes),
-            description=TEXT["classes"], style=style, layout=wide,
+            description=translate(TEXT["classes"]), style=style, layout=wide,
         )
         self._units_box = widgets.VBox()
         self._units_sliders: list[Any] = []
@@ -192,7 +194,8 @@ class ParameterExplorer(Explorer):
         import ipywidgets as widgets
 
         slider = widgets.IntSlider(
-            min=1, max=self.MAX_UNITS, description=TEXT["units"].format(number=position + 1),
+            min=1, max=self.MAX_UNITS,
+            description=translate_template(TEXT["units"]).format(number=position + 1),
             style={"description_width": "110px"}, layout=widgets.Layout(width="420px"),
         )
 

@@ -23,6 +23,7 @@ from tfcourse._arrays import (
     numeric_array,
     softmax,
 )
+from tfcourse._language import translate, translate_template
 from tfcourse._plotting import OTHER_COLOR, RIGHT_COLOR, RIGHT_MARK, TRUE_HATCH, WRONG_COLOR, WRONG_MARK
 from tfcourse._validation import expected
 from tfcourse.widgets._explorer import Explorer, check_bool, check_whole, model_input_shape
@@ -32,7 +33,10 @@ if TYPE_CHECKING:  # pragma: no cover - only for type checkers
 
 __all__ = ["PredictionExplorer"]
 
-# Every word a student reads in this explorer, in one place (to be translated).
+# Every word a student reads in this explorer, in one place. The controls and caption
+# speak the lesson's language (translate, tfc.set_language); the figure's words stay
+# English, as matplotlib may have no Chinese font. tools/package_catalog.py reads
+# the translated ones into the catalog.
 TEXT = {
     "previous": "◀ previous",
     "next": "next ▶",
@@ -243,13 +247,17 @@ class PredictionExplorer(Explorer):
         """One line for the current image: true and predicted class, confidence."""
         state = self.state
         if state["index"] is None:
-            return TEXT["no_mistakes"]
+            return translate(TEXT["no_mistakes"])
         mark = RIGHT_MARK if state["correct"] else WRONG_MARK
-        where = TEXT["where"].format(what=TEXT["mistake"] if self._mistakes_only else TEXT["image"],
-                                     position=state["position"] + 1, count=state["count"])
-        return TEXT["caption"].format(index=state["index"], true=self._name(state["true"]),
-                                      predicted=self._name(state["predicted"]),
-                                      confidence=state["confidence"], mark=mark, where=where)
+        where = translate_template(TEXT["where"]).format(what=self._what(), position=state["position"] + 1,
+                                                         count=state["count"])
+        return translate_template(TEXT["caption"]).format(
+            index=state["index"], true=self._name(state["true"]), predicted=self._name(state["predicted"]),
+            confidence=state["confidence"], mark=mark, where=where)
+
+    def _what(self) -> str:
+        """What the explorer steps through: "image", or "mistake" with mistakes only."""
+        return translate(TEXT["mistake"]) if self._mistakes_only else translate(TEXT["image"])
 
     def __repr__(self) -> str:
         return f"PredictionExplorer({self.caption()})"
@@ -316,16 +324,16 @@ class PredictionExplorer(Explorer):
     def _build_widget(self) -> Any:
         import ipywidgets as widgets
 
-        self._previous_button = widgets.Button(description=TEXT["previous"], layout=widgets.Layout(width="110px"))
-        self._next_button = widgets.Button(description=TEXT["next"], layout=widgets.Layout(width="110px"))
+        self._previous_button = widgets.Button(description=translate(TEXT["previous"]), layout=widgets.Layout(width="110px"))
+        self._next_button = widgets.Button(description=translate(TEXT["next"]), layout=widgets.Layout(width="110px"))
         # Counted from 1 like the caption's "image 3 of 500"; select() counts from 0.
         self._position_slider = widgets.IntSlider(
-            min=1, max=max(self._view.size, 1), description=TEXT["image"],
+            min=1, max=max(self._view.size, 1), description=self._what(),
             continuous_update=False, style={"description_width": "65px"},
             layout=widgets.Layout(width="400px"),
         )
         self._mistakes_toggle = widgets.ToggleButton(
-            value=self._mistakes_only, description=TEXT["mistakes_only"].format(count=self._mistakes.size),
+            value=self._mistakes_only, description=translate_template(TEXT["mistakes_only"]).format(count=self._mistakes.size),
             icon="filter", layout=widgets.Layout(width="190px"),
         )
         self._caption = widgets.HTML()
@@ -352,6 +360,6 @@ class PredictionExplorer(Explorer):
         self._position_slider.value = 1 if empty else state["position"] + 1
         for control in (self._position_slider, self._previous_button, self._next_button):
             control.disabled = empty
-        self._position_slider.description = TEXT["mistake"] if self._mistakes_only else TEXT["image"]
+        self._position_slider.description = self._what()
         self._mistakes_toggle.value = self._mistakes_only
         self._caption.value = html.escape(self.caption())

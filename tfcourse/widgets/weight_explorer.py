@@ -16,6 +16,7 @@ import numpy as np
 
 from tfcourse import weights
 from tfcourse._arrays import is_model, numeric_array, to_numpy
+from tfcourse._language import translate
 from tfcourse._plotting import WEIGHT_CMAP
 from tfcourse._validation import check_positive_int, expected
 from tfcourse.widgets._explorer import Explorer, check_bool, check_whole
@@ -25,7 +26,10 @@ if TYPE_CHECKING:  # pragma: no cover - only for type checkers
 
 __all__ = ["WeightExplorer"]
 
-# Every word a student reads in this explorer, in one place (to be translated).
+# Every word a student reads in this explorer, in one place. The controls and caption
+# speak the lesson's language (translate, tfc.set_language); the figure's words stay
+# English, as matplotlib may have no Chinese font. tools/package_catalog.py reads
+# the translated ones into the catalog.
 TEXT = {
     "unit_slider": "unit",
     "epoch_slider": "epoch",
@@ -340,7 +344,7 @@ class WeightExplorer(Explorer):
         # continuous_update=False: one redraw when the slider is let go, not
         # one per pixel dragged (each redraw is a matplotlib figure).
         self._unit_slider = widgets.IntSlider(
-            value=self._unit, min=0, max=self._num_units - 1, description=TEXT["unit_slider"],
+            value=self._unit, min=0, max=self._num_units - 1, description=translate(TEXT["unit_slider"]),
             continuous_update=False, style=style, layout=widgets.Layout(width="420px"),
         )
         self._unit_slider.observe(
@@ -350,7 +354,7 @@ class WeightExplorer(Explorer):
         self._epoch_slider = None
         if self._snapshots is not None:
             self._epoch_slider = widgets.SelectionSlider(
-                options=list(self._snapshots.epochs), value=self._epoch, description=TEXT["epoch_slider"],
+                options=list(self._snapshots.epochs), value=self._epoch, description=translate(TEXT["epoch_slider"]),
                 continuous_update=False, style=style, layout=widgets.Layout(width="420px"),
             )
             self._epoch_slider.observe(
@@ -358,7 +362,7 @@ class WeightExplorer(Explorer):
             )
             controls.append(self._epoch_slider)
             self._since_start_box = widgets.Checkbox(
-                value=self._since_start, description=TEXT["since_start_box"], indent=False,
+                value=self._since_start, description=translate(TEXT["since_start_box"]), indent=False,
                 layout=widgets.Layout(width="180px"),
             )
             self._since_start_box.observe(
