@@ -74,10 +74,11 @@ def _linked(folder: Path, packages: tuple[str, ...]) -> Path:
     for package in packages:
         spec = importlib.util.find_spec(package)  # found, not imported
         assert spec is not None and spec.origin, f"{package} is not installed here"
-        site = Path(spec.origin).resolve().parents[1]
+        origin = Path(spec.origin).resolve()  # .../site-packages/numpy/__init__.py or .../polib.py
+        site = origin.parents[1] if origin.name == "__init__.py" else origin.parent
         for entry in site.iterdir():
             name = entry.name.lower()
-            if name == package or name.startswith((f"{package}-", f"{package}.libs")):
+            if name in (package, f"{package}.py") or name.startswith((f"{package}-", f"{package}.libs")):
                 if not (folder / entry.name).exists():
                     (folder / entry.name).symlink_to(entry)
     return folder
@@ -195,7 +196,7 @@ def test_the_colab_snippet_installs_tfcourse_where_it_is_missing(dist, numpy_onl
         "print('installed at', tfc.__file__)\n"
         "print(tfc.parameter_table)\n"  # the lazy names resolve: the package is whole
     )
-    # NumPy, tfcourse's one dependency, is there already: pip needs no index.
+    # tfcourse's dependencies (NumPy, packaging, polib) are there already: pip needs no index.
     done = _run([str(python), "-c", after], cwd=tmp_path, env={"TFCOURSE_SOURCE": str(wheel)})
     where = done.stdout.split("installed at", 1)[1].split()[0]
     assert Path(where).resolve().is_relative_to(venv.resolve()), done.stdout
