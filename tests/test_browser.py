@@ -44,7 +44,10 @@ EXPLORER_LESSONS: tuple[str, ...] = (
     "05_training_mnist_with_keras.ipynb",
 )
 DEMO_NOTEBOOK = "tests/notebooks/explorers_demo.ipynb"
-NOTEBOOKS = (DEMO_NOTEBOOK, *(f"lessons/{name}" for name in EXPLORER_LESSONS))
+# One Chinese lesson too: its Setup calls tfc.set_language("zh"), so its explorer
+# must show Chinese labels (and still work).
+CHINESE_LESSON = "lessons/zh/04_keras_models_and_parameters.ipynb"
+NOTEBOOKS = (DEMO_NOTEBOOK, *(f"lessons/{name}" for name in EXPLORER_LESSONS), CHINESE_LESSON)
 
 # Explorer class name in a notebook's code -> the CSS class its widget carries.
 EXPLORER_CSS = {
@@ -255,28 +258,48 @@ def _check_figure_loaded(explorer, name: str) -> None:
     assert image.evaluate("img => img.complete && img.naturalWidth > 100"), f"{name}: the figure did not load"
 
 
-def _exercise_parameter_explorer(page, explorer) -> None:
+def _words(notebook: str):
+    """English -> what the notebook's explorers show: Chinese for a lesson under lessons/zh/."""
+    if not notebook.startswith("lessons/zh/"):
+        return lambda text: text
+    from tfcourse import _language
+
+    def chinese(text: str) -> str:
+        before = _language.language()
+        _language.set_language("zh")
+        try:
+            return _language.translate_template(text)
+        finally:
+            _language.set_language(before)
+
+    return chinese
+
+
+def _exercise_parameter_explorer(page, explorer, say) -> None:
     table = explorer.locator(".tfc-table")
-    assert re.search(r"[\d,]+ parameters", table.inner_text())
+    total = re.escape(say("{total:,} parameters")).replace(re.escape("{total:,}"), r"[\d,]+")
+    assert re.search(total, table.inner_text()), table.inner_text()
     assert explorer.locator(".widget-slider").count() >= 3  # input size, layers, classes
+    classes = explorer.locator(".widget-slider", has_text=say("classes"))
+    assert classes.count() == 1, f"no slider labelled {say('classes')!r}"
     before = table.inner_text()
-    _drag_handle(page, explorer.locator(".widget-slider", has_text="classes"), 40)
+    _drag_handle(page, classes, 40)
     _wait_for_change(page, table.inner_text, before, "the parameter table")
 
 
-def _exercise_weight_explorer(page, explorer) -> None:
+def _exercise_weight_explorer(page, explorer, say) -> None:
     _check_figure_loaded(explorer, "WeightExplorer")
     before = _image_source(explorer)
     _drag_handle(page, explorer.locator(".widget-slider", has_text="unit"), 80)
     before = _wait_for_change(page, lambda: _image_source(explorer), before, "the weight picture")
-    since_start = explorer.get_by_label("change since start")
+    since_start = explorer.get_by_label(say("change since start"))
     if since_start.count():  # only with snapshots
         since_start.click()  # on or off, whichever it was: the picture must follow
         _wait_for_change(page, lambda: _image_source(explorer), before, "the picture after 'change since start'")
     _check_figure_loaded(explorer, "WeightExplorer")
 
 
-def _exercise_prediction_explorer(page, explorer) -> None:
+def _exercise_prediction_explorer(page, explorer, say) -> None:
     _check_figure_loaded(explorer, "PredictionExplorer")
     caption = explorer.locator(".tfc-caption")
     assert caption.inner_text().startswith("#0: true")
@@ -293,7 +316,7 @@ def _exercise_prediction_explorer(page, explorer) -> None:
     _check_figure_loaded(explorer, "PredictionExplorer")
 
 
-def _exercise_draw_digit(page, explorer) -> str:
+def _exercise_draw_digit(page, explorer, say) -> str:
     caption = explorer.locator(".tfc-caption")
     assert caption.inner_text().startswith("Draw a digit")
     canvas = explorer.locator("canvas").first
@@ -364,7 +387,7 @@ def test_explorers_work_in_jupyterlab(notebook, browser, lab, artifacts):
                 one = explorer.nth(index)
                 assert one.locator(".jupyter-widgets").count() > 0
                 one.screenshot(path=artifacts / f"{stem}-{css}-{index}-before.png")
-                result = EXERCISES[css](page, one)
+                result = EXERCISES[css](page, one, _words(notebook))
                 one.screenshot(path=artifacts / f"{stem}-{css}-{index}-after.png")
                 if result:
                     print(f"{notebook}: {name} {index}: {result}")
