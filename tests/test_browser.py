@@ -139,7 +139,7 @@ def lab(notebook, tmp_path_factory, artifacts):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", JUPYTER_CONFIG_DIR=str(base / "config"),
                JUPYTER_RUNTIME_DIR=str(base / "runtime"))
     env.pop("MPLBACKEND", None)  # the kernel gets the inline backend, as a student's does
-    log_path = artifacts / f"jupyterlab-{Path(notebook).stem}.log"
+    log_path = artifacts / f"jupyterlab-{_artifact_name(notebook)}.log"
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--port-retries=0",
         "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=", "--ServerApp.password=",
@@ -258,6 +258,11 @@ def _check_figure_loaded(explorer, name: str) -> None:
     assert image.evaluate("img => img.complete && img.naturalWidth > 100"), f"{name}: the figure did not load"
 
 
+def _artifact_name(notebook: str) -> str:
+    """A notebook's name for its screenshots and log: zh-04_... for a Chinese lesson."""
+    return ("zh-" if notebook.startswith("lessons/zh/") else "") + Path(notebook).stem
+
+
 def _words(notebook: str):
     """English -> what the notebook's explorers show: Chinese for a lesson under lessons/zh/."""
     if not notebook.startswith("lessons/zh/"):
@@ -353,7 +358,7 @@ def test_explorers_work_in_jupyterlab(notebook, browser, lab, artifacts):
     url, server_log = lab
     used = _explorers_used(ROOT / notebook)
     assert used, f"{notebook} shows no explorer: nothing to check in the browser"
-    stem = Path(notebook).stem
+    stem = _artifact_name(notebook)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     console_errors: list[str] = []
     page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
