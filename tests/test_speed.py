@@ -280,7 +280,7 @@ def _result(epoch_seconds, test_accuracy, *, first=None, process=None, epochs=5)
     }
     if process is not None:
         result["process_seconds"] = process
-        result["before_training_seconds"] = process - result["all_epochs_seconds"]
+        result["outside_epochs_seconds"] = process - result["all_epochs_seconds"]
     return result
 
 
@@ -342,10 +342,12 @@ def test_benchmark_summary_has_three_views_from_every_run(bench):
     runs = [
         {"num_samples": 60, "epoch_seconds": [3.0, 2.0, 1.5], "validation_seconds": [0.5, 0.5, 0.5],
          "training_seconds": [2.5, 1.5, 1.0], "train_accuracy": 0.8, "test_accuracy": 0.7,
-         "peak_rss_mb": 900.0, "input_dtype": "float32", "process_seconds": 12.0, "before_training_seconds": 5.5},
+         "peak_rss_mb": 900.0, "input_dtype": "float32", "process_seconds": 12.0, "outside_epochs_seconds": 5.5,
+         "after_last_epoch_seconds": 0.0},
         {"num_samples": 60, "epoch_seconds": [0.5, 1.0, 4.0], "validation_seconds": [0.1, 0.25, 0.2],
          "training_seconds": [0.4, 0.75, 3.8], "train_accuracy": 0.9, "test_accuracy": 0.8,
-         "peak_rss_mb": 950.0, "input_dtype": "float32", "process_seconds": 10.0, "before_training_seconds": 4.5},
+         "peak_rss_mb": 950.0, "input_dtype": "float32", "process_seconds": 10.0, "outside_epochs_seconds": 4.5,
+         "after_last_epoch_seconds": 1.5},
     ]
     summary = bench.summarise(runs)
     # Steady: the first epochs (3.0 and 0.5 s, tracing and compiling) count in neither the median nor the fastest.
@@ -356,7 +358,9 @@ def test_benchmark_summary_has_three_views_from_every_run(bench):
     assert summary["all_epochs_seconds"] == pytest.approx(6.0)
     assert summary["first_epoch_extra_seconds"] == pytest.approx(-0.375)
     # The whole process: the median of the runs, as timed from outside.
-    assert summary["process_seconds"] == pytest.approx(11.0) and summary["before_training_seconds"] == 5.0
+    assert summary["process_seconds"] == pytest.approx(11.0) and summary["outside_epochs_seconds"] == 5.0
+    # What fit does after its last epoch before it returns (letting go of its pipeline): outside the epochs.
+    assert summary["after_last_epoch_seconds"] == pytest.approx(0.75)
     # Training alone: the median steady epoch once its validation is taken off (1.5, 1.0, 0.75, 3.8).
     assert summary["training_seconds"] == pytest.approx(1.25) and summary["training_samples_per_second"] == 48.0
     assert summary["validation_seconds"] == pytest.approx(0.375)
