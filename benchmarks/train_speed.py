@@ -805,8 +805,10 @@ def table(report: dict) -> str:
         f"TensorFlow {machine.get('tensorflow', '?')}, Keras {machine.get('keras', '?')}; {report['date']}",
         "Load average (1, 5, 15 min): before " + ", ".join(f"{v:.2f}" for v in report["load_before"])
         + " · after " + ", ".join(f"{v:.2f}" for v in report["load_after"])
-        + (" (busy: other programs shared the cores)" if max(report["load_before"][0], report["load_after"][0])
-           > 0.5 * machine["cpus"] else ""),
+        # "after" counts the benchmark's own runs (up to one per core): only "before" says
+        # whether other programs were using the cores.
+        + (" (busy: other programs were using the cores before it started)"
+           if report["load_before"][0] > 0.5 * machine["cpus"] else " (the benchmark's own runs raise 'after')"),
         f"Epochs: {report['epochs']} · repeats: {report['repeats']} · order shuffled in each repeat with --seed "
         f"{report['seed']} · batch 32 · SGD lr 0.01 · each run in a fresh process",
     ]
