@@ -175,6 +175,20 @@ def test_console_script_points_at_main():
 # --- doctor -----------------------------------------------------------------------
 
 
+def test_doctor_reports_unreadable_data_as_a_failure_not_a_traceback(capsys, monkeypatch, t10k):
+    monkeypatch.setenv("TFCOURSE_DATA_DIR", str(t10k))
+
+    def unreadable(name, **kwargs):
+        raise PermissionError(f"Cannot read {t10k}: run chmod -R u+r on it")
+
+    monkeypatch.setattr(data, "verify_data", unreadable)
+    code, out, _ = _main(capsys, "doctor", "--no-network", "--skip-tensorflow")
+    rows = _rows(out)
+    assert code == 1, out
+    assert rows["MNIST data"] == rows["Fashion-MNIST data"] == "FAIL", out
+    assert "damaged or unreadable" in out and "chmod" in out
+
+
 def test_doctor_is_green_here_with_the_shared_data(capsys, monkeypatch, t10k, debian_fashion):
     monkeypatch.setenv("TFCOURSE_DATA_DIR", str(t10k))
     code, out, _ = _main(capsys, "doctor")

@@ -296,20 +296,17 @@ def _data_checks(*, network: bool) -> list[Check]:
                  f"(or set {data.DATA_DIR_ENV} to that folder).")
     for name in DATASETS:
         title = data.dataset_spec(name).title
-        try:
-            source = data.data_source(name)
+        try:  # read every file: a damaged or unreadable copy must fail here, not in a lesson
+            source = data.verify_data(name)
         except data.DataUnavailableError as err:
             checks.append(Check(FAIL, f"{title} data",
                                 f"the folder named by {data.DATA_DIR_ENV} cannot serve it",
                                 str(err)))
             continue
+        except (data.CorruptDataError, PermissionError) as err:
+            checks.append(Check(FAIL, f"{title} data", "damaged or unreadable", str(err)))
+            continue
         if source.kind != "download":
-            try:  # read every file: a damaged copy must fail here, not in a lesson
-                data.verify_data(name)
-            except (data.CorruptDataError, data.DataUnavailableError, PermissionError) as err:
-                checks.append(Check(FAIL, f"{title} data", f"{source.kind}: damaged or unreadable",
-                                    str(err)))
-                continue
             status = WARN if source.test_split else PASS
             fix = ("Scores will differ from the published ones; python -m tfcourse fetch-data "
                    "gets the full set." if source.test_split else "")
