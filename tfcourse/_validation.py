@@ -9,6 +9,8 @@ from __future__ import annotations
 import numbers
 from typing import Any, Iterable
 
+import numpy as np
+
 
 def describe(value: Any) -> str:
     """A short description of a value for an error message (shape for arrays)."""
@@ -87,3 +89,40 @@ def check_seed(value: Any) -> int | None:
     if value < 0:
         raise ValueError(expected("None or a whole number >= 0", "seed", value))
     return int(value)
+
+
+def resolve_seed(value: Any) -> int:
+    """The seed to use: ``value`` checked by :func:`check_seed`, or, for None, one
+    drawn from NumPy's global generator, which ``keras.utils.set_random_seed`` seeds.
+
+    >>> np.random.seed(0); first = resolve_seed(None)
+    >>> np.random.seed(0); first == resolve_seed(None), resolve_seed(7)
+    (True, 7)
+    """
+    seed = check_seed(value)
+    return int(np.random.randint(0, 2**31 - 1)) if seed is None else seed
+
+
+def check_whole(name: str, value: Any, low: int, high: int) -> int:
+    """Return ``value`` as an int if it is a whole number in [low, high] (any integer type, not bool).
+
+    Example:
+        >>> check_whole("unit", np.int64(3), 0, 9)
+        3
+        >>> check_whole("unit", 10, 0, 9)
+        Traceback (most recent call last):
+        ...
+        ValueError: Expected a whole number from 0 to 9. Received: unit=10 (type int).
+    """
+    if not is_whole_number(value):
+        raise TypeError(expected(f"a whole number from {low} to {high}", name, value))
+    if not low <= value <= high:
+        raise ValueError(expected(f"a whole number from {low} to {high}", name, value))
+    return int(value)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """Return ``value`` if it is True or False (NumPy's too), else raise TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(expected("True or False", name, value))
+    return bool(value)

@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from tfcourse._validation import check_positive_int, check_seed, expected
+from tfcourse._validation import check_positive_int, expected, resolve_seed
 
 __all__ = ["shuffled_batches"]
 
@@ -69,9 +69,7 @@ def shuffled_batches(x: Any, y: Any, *, batch_size: int = 32, seed: int | None =
         [0, 1, 2, 3, 4]
     """
     batch_size = check_positive_int("batch_size", batch_size)
-    seed = check_seed(seed)
-    if seed is None:
-        seed = int(np.random.randint(0, 2**31 - 1))
+    seed = resolve_seed(seed)
     num_samples, num_labels = _num_samples(x, "x"), _num_samples(y, "y")
     if num_labels != num_samples:
         raise ValueError(

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from tfcourse._validation import check_positive_int, check_seed, expected
+from tfcourse._validation import check_positive_int, check_seed, expected, resolve_seed
 
 __all__ = ["EpochLoop", "epoch_loop", "matmul_flops_per_second", "mlp_training_flops"]
 
@@ -157,9 +157,9 @@ class EpochLoop:
             raise TypeError(expected("True or False", "jit_compile", jit_compile))
         self.jit_compile = jit_compile
         self.epochs_run = 0
-        # The one seed rule (as shuffled_batches): None follows NumPy's global
-        # generator, which keras.utils.set_random_seed seeds.
-        self._rng = np.random.default_rng(int(np.random.randint(0, 2**31 - 1)) if seed is None else seed)
+        # The one seed rule, shared with shuffled_batches: None follows NumPy's
+        # global generator, which keras.utils.set_random_seed seeds.
+        self._rng = np.random.default_rng(resolve_seed(seed))
         self._whole_batches = None  # the compiled epoch, built on the first call
         self._one_step = None  # the compiled step, for a smaller last batch
         self._names: tuple[str, ...] | None = None

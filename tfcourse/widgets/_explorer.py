@@ -6,53 +6,20 @@ supplies the logic (``state``, ``select``), the picture (``_figsize``,
 the base class draws off-screen, turns the figure into a PNG and builds the
 widget the first time the explorer is displayed.
 
-The checks here raise the package's Keras-style errors ("Expected …
-Received: …") for the arguments the explorers share: whole numbers in a
-range, booleans, a model's input shape.
+The explorers' argument checks (whole numbers in a range, booleans) are
+tfcourse._validation's; a model's input shape is read here.
 """
 
 from __future__ import annotations
 
-import numbers
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from tfcourse._plotting import figure_png, offscreen_figure
-from tfcourse._validation import expected
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     from matplotlib.figure import Figure
 
 PNG_DPI = 100
-
-
-# --- argument checks ---------------------------------------------------------------
-
-
-def check_whole(name: str, value: Any, low: int, high: int) -> int:
-    """Return ``value`` as an int if it is a whole number in [low, high] (any integer type, not bool).
-
-    Example:
-        >>> check_whole("unit", np.int64(3), 0, 9)
-        3
-        >>> check_whole("unit", 10, 0, 9)
-        Traceback (most recent call last):
-        ...
-        ValueError: Expected a whole number from 0 to 9. Received: unit=10 (type int).
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(expected(f"a whole number from {low} to {high}", name, value))
-    if not low <= value <= high:
-        raise ValueError(expected(f"a whole number from {low} to {high}", name, value))
-    return int(value)
-
-
-def check_bool(name: str, value: Any) -> bool:
-    """Return ``value`` if it is True or False (NumPy's too), else raise TypeError."""
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(expected("True or False", name, value))
-    return bool(value)
 
 
 def model_input_shape(model: Any) -> tuple[int | None, ...] | None:

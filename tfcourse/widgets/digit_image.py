@@ -15,7 +15,7 @@ import numpy as np
 
 from tfcourse._arrays import numeric_array
 from tfcourse._validation import expected
-from tfcourse.widgets._explorer import check_bool
+from tfcourse._validation import check_bool
 
 __all__ = ["DrawingWarning", "preprocess_digit"]
 

@@ -20,7 +20,8 @@ from tfcourse._arrays import as_class_names, looks_like_probabilities, softmax
 from tfcourse._language import translate, translate_template
 from tfcourse._plotting import OTHER_COLOR, RIGHT_COLOR
 from tfcourse._validation import expected
-from tfcourse.widgets._explorer import Explorer, check_whole, model_input_shape
+from tfcourse._validation import check_whole
+from tfcourse.widgets._explorer import Explorer, model_input_shape
 from tfcourse.widgets.digit_image import MNIST_SIZE, preprocess_digit
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers

@@ -26,7 +26,8 @@ from tfcourse._arrays import (
 from tfcourse._language import translate, translate_template
 from tfcourse._plotting import OTHER_COLOR, RIGHT_COLOR, RIGHT_MARK, TRUE_HATCH, WRONG_COLOR, WRONG_MARK
 from tfcourse._validation import expected
-from tfcourse.widgets._explorer import Explorer, check_bool, check_whole, model_input_shape
+from tfcourse._validation import check_bool, check_whole
+from tfcourse.widgets._explorer import Explorer, model_input_shape
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
     from matplotlib.figure import Figure
