@@ -55,9 +55,12 @@ WRONG_COLOR = VERMILLION
 OTHER_COLOR = GREY
 WARNING_COLOR = VERMILLION
 
-# One colour per series (runs compared, a layer's weight variables): the
-# palette without its black and its yellow (too pale on white).
+# One colour per series (runs compared): the palette without its black and its
+# yellow (too pale on white).
 SERIES_COLORS = (BLUE, VERMILLION, BLUISH_GREEN, REDDISH_PURPLE, ORANGE, SKY_BLUE)
+# A layer's weight variables (kernel, bias, ...): vermillion last, since beside
+# a histogram it would read as "wrong" or "warning".
+VARIABLE_COLORS = (BLUE, ORANGE, BLUISH_GREEN, REDDISH_PURPLE, SKY_BLUE, VERMILLION)
 
 # ColorBrewer's diverging red-blue reads for colour-blind viewers; reversed so
 # that positive weights are red (warm = "excites the unit"), negative blue.

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tfcourse._arrays import is_model, to_numpy
-from tfcourse._plotting import SERIES_COLORS, WEIGHT_CMAP, new_or_checked_figure
+from tfcourse._plotting import VARIABLE_COLORS, WEIGHT_CMAP, new_or_checked_figure
 from tfcourse._validation import check_positive_int, expected
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover - only for type checkers
 __all__ = ["plot_unit_weights", "plot_weight_histograms", "plot_unit_across_epochs", "NonFiniteWeightsWarning"]
 
 # Weights are drawn with WEIGHT_CMAP (tfcourse._plotting): red raises the
-# unit's output, blue lowers it; a layer's weight variables get SERIES_COLORS.
+# unit's output, blue lowers it; a layer's weight variables get VARIABLE_COLORS.
 MAX_DEFAULT_UNITS = 128
 
 
@@ -416,7 +416,7 @@ def plot_weight_histograms(
             ax.hist(
                 values[np.isfinite(values)],
                 bins=edges,
-                color=SERIES_COLORS[index % len(SERIES_COLORS)],
+                color=VARIABLE_COLORS[index % len(VARIABLE_COLORS)],
                 alpha=0.7 if index == 0 else 0.6,
                 log=log,
                 label=f"{short_name} ({values.size:,} values)",
