@@ -36,6 +36,9 @@ from pathlib import Path
 import nbformat
 import polib
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import package_catalog  # noqa: E402 (the PO header both catalogs share)
+
 ROOT = Path(__file__).resolve().parents[1]
 ENGLISH = ROOT / "lessons"
 CHINESE = ENGLISH / "zh"
@@ -260,13 +263,7 @@ def units_of(english: Path) -> list[Unit]:
 def updated_catalog(english: Path, old: polib.POFile | None) -> polib.POFile:
     """The catalog for ``english``: its units in order, with every translation ``old`` can give."""
     catalog = polib.POFile(wrapwidth=0)
-    catalog.metadata = {
-        "Project-Id-Version": "tfcourse",
-        "Language": "zh_CN",
-        "MIME-Version": "1.0",
-        "Content-Type": "text/plain; charset=UTF-8",
-        "Content-Transfer-Encoding": "8bit",
-    }
+    catalog.metadata = dict(package_catalog.METADATA)
     known = {e.msgid: e for e in old if not e.obsolete} if old else {}
     entries: dict[str, polib.POEntry] = {}
     for unit in units_of(english):
@@ -317,9 +314,9 @@ def chinese_path(english: Path) -> Path:
     return CHINESE / english.name
 
 
-def chinese_text(english: Path) -> str:
-    """The Chinese file's exact text, built from ``english`` and its catalog."""
-    translate = translator(load_catalog(english), english)
+def chinese_text(english: Path, catalog: polib.POFile | None = None) -> str:
+    """The Chinese file's exact text, built from ``english`` and its catalog (read if not given)."""
+    translate = translator(catalog if catalog is not None else load_catalog(english), english)
     if english.suffix == ".ipynb":
         notebook = nbformat.reads(english.read_text(encoding="utf-8"), as_version=4)
         return nbformat.writes(nbformat.from_dict(translate_notebook(notebook, translate))) + "\n"
@@ -338,10 +335,12 @@ def _chosen(names: list[str]) -> list[Path]:
     sources = english_sources()
     if not names:
         return sources
-    chosen = [path for path in sources
-              if any(name in (path.name, path.stem, path.name[:2]) for name in names)]
-    unknown = [name for name in names
-               if not any(name in (p.name, p.stem, p.name[:2]) for p in sources)]
+
+    def named(name: str, path: Path) -> bool:
+        return name in (path.name, path.stem, path.name[:2])
+
+    chosen = [path for path in sources if any(named(name, path) for name in names)]
+    unknown = [name for name in names if not any(named(name, path) for path in sources)]
     if unknown:
         raise SystemExit(f"no English lesson or course map named {', '.join(unknown)}")
     return chosen
@@ -379,7 +378,7 @@ def check() -> int:
             stale.append(f"{catalog_path(english).relative_to(ROOT)} is not up to date: run update")
             continue
         try:
-            text = chinese_text(english)
+            text = chinese_text(english, old)
         except TranslationMissing as err:
             stale.append(str(err).splitlines()[0])
             continue
