@@ -7,6 +7,8 @@ so a student sees at once what to change.
 from __future__ import annotations
 
 import numbers
+import os
+from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
@@ -126,3 +128,18 @@ def check_bool(name: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(expected("True or False", name, value))
     return bool(value)
+
+
+def check_path(name: str, value: Any, what: str) -> Path:
+    """Return ``value`` as a Path if it is text or path-like (bytes refused), else raise TypeError.
+
+    >>> check_path("data_dir", "~/data", "a folder path").name
+    'data'
+    >>> check_path("data_dir", b"/tmp", "a folder path")
+    Traceback (most recent call last):
+    ...
+    TypeError: Expected a folder path. Received: data_dir=b'/tmp' (type bytes).
+    """
+    if isinstance(value, (bytes, bytearray)) or not isinstance(value, (str, os.PathLike)):
+        raise TypeError(expected(what, name, value))
+    return Path(value)

@@ -73,7 +73,7 @@ from tfcourse._datafiles import (
     read_npz,
     which_dataset,
 )
-from tfcourse._validation import expected
+from tfcourse._validation import check_path, expected
 
 __all__ = [  # noqa: RUF022 (classes, constants, then functions)
     "CorruptDataError",
@@ -419,10 +419,7 @@ def _check_data_dir(data_dir: object) -> tuple[Path, str] | None:
         if not from_env:
             return None
         return Path(from_env).expanduser(), f"{DATA_DIR_ENV}={from_env}"
-    if isinstance(data_dir, (bytes, bytearray)) or not isinstance(data_dir, (str, os.PathLike)):
-        raise TypeError(
-            expected("a folder path (str or pathlib.Path) or None", "data_dir", data_dir)
-        )
+    check_path("data_dir", data_dir, "a folder path (str or pathlib.Path) or None")
     text = os.fspath(data_dir)
     if not isinstance(text, str):
         raise TypeError(

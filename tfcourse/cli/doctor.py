@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tfcourse import data
-from tfcourse._validation import expected
+from tfcourse._validation import check_path, expected
 from tfcourse.cli._command import Log, UsageError, format_table
 from tfcourse.cli.course import DATASETS, default_requirements
 from tfcourse.env import gpu_install_hint, installed_distribution, memory_status
@@ -369,12 +369,7 @@ def check_environment(
     if requirements is None:
         path = default_requirements()
     else:
-        if isinstance(requirements, (bytes, bytearray)) or not isinstance(
-            requirements, (str, os.PathLike)
-        ):
-            raise TypeError(expected("a requirements file path or None", "requirements",
-                                     requirements))
-        path = Path(requirements)
+        path = check_path("requirements", requirements, "a requirements file path or None")
         if not path.is_file():
             raise FileNotFoundError(expected("an existing requirements file", "requirements",
                                              requirements))

@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 from tfcourse import data
 from tfcourse._tensorflow import quiet_start
-from tfcourse._validation import check_choice, expected
+from tfcourse._validation import check_choice, check_path, expected
 from tfcourse.cli._command import Log, UsageError, as_log
 from tfcourse.cli.course import DATASETS
 
@@ -255,11 +255,7 @@ def fetch_data(
     say = as_log(log)
     folder = None
     if source_dir is not None:
-        if isinstance(source_dir, (bytes, bytearray)) or not isinstance(
-            source_dir, (str, os.PathLike)
-        ):
-            raise TypeError(expected("a folder path or None", "source_dir", source_dir))
-        folder = Path(source_dir).expanduser()
+        folder = check_path("source_dir", source_dir, "a folder path or None").expanduser()
         if not folder.is_dir():
             raise FileNotFoundError(expected("an existing folder", "source_dir", source_dir))
     names = DATASETS if dataset == "all" else (dataset,)

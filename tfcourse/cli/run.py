@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from tfcourse._tensorflow import quiet_tensorflow_logs
-from tfcourse._validation import expected
+from tfcourse._validation import check_path, expected
 from tfcourse.cli._command import Log, UsageError, as_log, format_table
 from tfcourse.cli.course import (
     LESSON_PATTERN,
@@ -316,10 +316,8 @@ def run_lessons(
     if output_dir is None:
         root = course_root() or Path.cwd()
         output_dir = root / REHEARSAL_FOLDER
-    elif isinstance(output_dir, (bytes, bytearray)) or not isinstance(
-        output_dir, (str, os.PathLike)
-    ):
-        raise TypeError(expected("a folder path or None", "output_dir", output_dir))
+    else:
+        output_dir = check_path("output_dir", output_dir, "a folder path or None")
     output = _check_output(Path(output_dir), paths)
     # Kernels inherit this environment: keep TensorFlow's C++ start-up lines out of the pages.
     quiet_tensorflow_logs()
