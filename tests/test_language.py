@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polib
 import pytest
+from widget_helpers import widgets_of  # tests/widget_helpers.py
 
 import tfcourse
 from tfcourse import _language
@@ -154,15 +155,6 @@ def test_the_catalog_is_read_only_when_chinese_is_first_needed():
 # --- the explorers' controls in Chinese (their figures keep English words) ---------------------
 
 
-def _widgets_of(box, kind) -> list:
-    found, stack = [], [box]
-    while stack:
-        widget = stack.pop()
-        found += [widget] if isinstance(widget, kind) else []
-        stack.extend(getattr(widget, "children", ()))
-    return found
-
-
 def test_the_explorers_controls_and_captions_speak_chinese():
     ipywidgets = pytest.importorskip("ipywidgets")
     import numpy as np
@@ -171,9 +163,9 @@ def test_the_explorers_controls_and_captions_speak_chinese():
 
     set_language("zh")
     box = ParameterExplorer().widget
-    assert {s.description for s in _widgets_of(box, ipywidgets.IntSlider)} == {
+    assert {s.description for s in widgets_of(box, ipywidgets.IntSlider)} == {
         "输入大小", "隐藏层数", "hidden_1 单元数", "类别数"}
-    table = next(w for w in _widgets_of(box, ipywidgets.HTML) if "tfc-table" in w._dom_classes)
+    table = next(w for w in widgets_of(box, ipywidgets.HTML) if "tfc-table" in w._dom_classes)
     assert "101,770 个参数" in table.value and "以 float32 存储共 0.41 MB" in table.value
 
     labels = np.array([3, 1, 4])
@@ -181,10 +173,10 @@ def test_the_explorers_controls_and_captions_speak_chinese():
     probabilities[np.arange(3), [3, 2, 4]] = 0.82
     explorer = PredictionExplorer(probabilities, np.zeros((3, 28, 28), np.float32), labels)
     assert explorer.select(index=1).caption() == "#1：真实 1，预测 2（82.0%）✗ · 图像 2/3"
-    buttons = {b.description for b in _widgets_of(explorer.widget, ipywidgets.Button)}
+    buttons = {b.description for b in widgets_of(explorer.widget, ipywidgets.Button)}
     assert buttons == {"◀ 上一个", "下一个 ▶"}
     explorer.select(mistakes_only=True)
-    slider, = _widgets_of(explorer.widget, ipywidgets.IntSlider)
+    slider, = widgets_of(explorer.widget, ipywidgets.IntSlider)
     assert slider.description == "错误" and explorer.caption().endswith("· 错误 1/1")
 
     set_language("en")

@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pytest
+from widget_helpers import widgets_of  # tests/widget_helpers.py
 
 from tfcourse._plotting import OTHER_COLOR, RIGHT_COLOR, WRONG_COLOR
 from tfcourse.widgets import (
@@ -57,16 +58,6 @@ def mnist_like_model() -> keras.Model:
             keras.layers.Dense(10, activation="softmax", name="output"),
         ]
     )
-
-
-def _widgets_of(box, kind) -> list:
-    found, stack = [], [box]
-    while stack:
-        widget = stack.pop()
-        if isinstance(widget, kind):
-            found.append(widget)
-        stack.extend(getattr(widget, "children", ()))
-    return found
 
 
 def _pyplot_figures() -> list[int]:
@@ -155,14 +146,14 @@ def test_parameter_explorer_constructor_checks_too():
 def test_parameter_explorer_controls_drive_the_table_and_follow_select():
     explorer = ParameterExplorer()
     box = explorer.widget
-    sliders = {s.description: s for s in _widgets_of(box, ipywidgets.IntSlider)}
+    sliders = {s.description: s for s in widgets_of(box, ipywidgets.IntSlider)}
     assert set(sliders) == {"input size", "hidden layers", "hidden_1 units", "classes"}
-    html = next(w for w in _widgets_of(box, ipywidgets.HTML) if "tfc-table" in w._dom_classes)
+    html = next(w for w in widgets_of(box, ipywidgets.HTML) if "tfc-table" in w._dom_classes)
     sliders["hidden_1 units"].value = 64
     assert explorer.state["hidden"] == (64,)
     assert "784×64 + 64 = 50,240" in html.value
     sliders["hidden layers"].value = 2
-    units = [s for s in _widgets_of(box, ipywidgets.IntSlider) if s.description.endswith("units")]
+    units = [s for s in widgets_of(box, ipywidgets.IntSlider) if s.description.endswith("units")]
     assert sorted(s.description for s in units) == ["hidden_1 units", "hidden_2 units"]
     explorer.select(input_size=3000, classes=7)
     assert (sliders["input size"].value, sliders["classes"].value) == (3000, 7)
@@ -328,9 +319,9 @@ def test_weight_explorer_controls_redraw_the_picture():
     explorer = WeightExplorer(kernels[-1], snapshots=FakeSnapshots([0, 1, 2], kernels, [None] * 3))
     box = explorer.widget
     assert {"tfc-explorer", "tfc-weight-explorer"} <= set(box._dom_classes)
-    (unit_slider,) = _widgets_of(box, ipywidgets.IntSlider)
-    (epoch_slider,) = _widgets_of(box, ipywidgets.SelectionSlider)
-    (image,) = _widgets_of(box, ipywidgets.Image)
+    (unit_slider,) = widgets_of(box, ipywidgets.IntSlider)
+    (epoch_slider,) = widgets_of(box, ipywidgets.SelectionSlider)
+    (image,) = widgets_of(box, ipywidgets.Image)
     assert (unit_slider.max, list(epoch_slider.options), epoch_slider.value) == (3, [0, 1, 2], 2)
     first = bytes(image.value)
     assert first.startswith(b"\x89PNG")
@@ -338,7 +329,7 @@ def test_weight_explorer_controls_redraw_the_picture():
     assert explorer.state["unit"] == 3 and bytes(image.value) != first
     epoch_slider.value = 0
     assert explorer.state["epoch"] == 0
-    (since_start,) = _widgets_of(box, ipywidgets.Checkbox)
+    (since_start,) = widgets_of(box, ipywidgets.Checkbox)
     since_start.value = True
     assert explorer.state["since_start"]
     explorer.select(unit=1, epoch=1, since_start=False)
@@ -493,11 +484,11 @@ def test_prediction_explorer_uses_class_names():
 def test_prediction_explorer_controls_step_filter_and_redraw(explorer):
     box = explorer.widget
     assert "tfc-prediction-explorer" in box._dom_classes
-    buttons = {b.description: b for b in _widgets_of(box, ipywidgets.Button)}
-    (slider,) = _widgets_of(box, ipywidgets.IntSlider)
-    (toggle,) = _widgets_of(box, ipywidgets.ToggleButton)
-    (image,) = _widgets_of(box, ipywidgets.Image)
-    caption = next(w for w in _widgets_of(box, ipywidgets.HTML) if "tfc-caption" in w._dom_classes)
+    buttons = {b.description: b for b in widgets_of(box, ipywidgets.Button)}
+    (slider,) = widgets_of(box, ipywidgets.IntSlider)
+    (toggle,) = widgets_of(box, ipywidgets.ToggleButton)
+    (image,) = widgets_of(box, ipywidgets.Image)
+    caption = next(w for w in widgets_of(box, ipywidgets.HTML) if "tfc-caption" in w._dom_classes)
     # The slider counts from 1, like the caption's "image 2 of 8".
     assert (slider.min, slider.max, slider.value) == (1, 8, 1) and toggle.description == "mistakes only (3)"
     first = bytes(image.value)
@@ -684,9 +675,9 @@ def test_draw_digit_mouse_events_reach_the_drawing_and_the_prediction():
     pad = DrawDigit(StubModel(np.eye(10)[3] * 0.7 + 0.03))
     box = pad.widget
     assert "tfc-draw-digit" in box._dom_classes
-    (canvas,) = _widgets_of(box, Canvas)
-    (image,) = _widgets_of(box, ipywidgets.Image)
-    caption = next(w for w in _widgets_of(box, ipywidgets.HTML) if "tfc-caption" in w._dom_classes)
+    (canvas,) = widgets_of(box, Canvas)
+    (image,) = widgets_of(box, ipywidgets.Image)
+    caption = next(w for w in widgets_of(box, ipywidgets.HTML) if "tfc-caption" in w._dom_classes)
     assert (canvas.width, canvas.height) == (280, 280) and "Draw a digit" in caption.value
     before = bytes(image.value)
 
@@ -701,7 +692,7 @@ def test_draw_digit_mouse_events_reach_the_drawing_and_the_prediction():
     send("mouse_up", 140, 240)
     assert pad.state["strokes"] == 1 and pad.state["predicted"] == 3
     assert "Prediction: 3" in caption.value and bytes(image.value) != before
-    (clear,) = [b for b in _widgets_of(box, ipywidgets.Button) if b.description == "Clear"]
+    (clear,) = [b for b in widgets_of(box, ipywidgets.Button) if b.description == "Clear"]
     clear.click()
     assert pad.state["empty"] and "Draw a digit" in caption.value
 
@@ -743,9 +734,9 @@ def test_every_word_an_explorer_shows_comes_from_its_modules_text(monkeypatch, m
     monkeypatch.setitem(weight_explorer.TEXT, "title", "UNIT {unit}")
     monkeypatch.setitem(prediction_explorer.TEXT, "next", "NEXT")
     monkeypatch.setitem(draw_digit.TEXT, "empty", "DRAW")
-    sliders = _widgets_of(ParameterExplorer().widget, ipywidgets.IntSlider)
+    sliders = widgets_of(ParameterExplorer().widget, ipywidgets.IntSlider)
     assert "CLASSES" in [s.description for s in sliders]
     assert WeightExplorer(mnist_like_model).select(unit=2).draw().axes[0].get_title() == "UNIT 2"
     explorer = PredictionExplorer(np.full((3, 10), 0.1), np.zeros((3, 28, 28)), [0, 1, 2])
-    assert "NEXT" in [b.description for b in _widgets_of(explorer.widget, ipywidgets.Button)]
+    assert "NEXT" in [b.description for b in widgets_of(explorer.widget, ipywidgets.Button)]
     assert DrawDigit(mnist_like_model).caption() == "DRAW"
