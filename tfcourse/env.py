@@ -142,12 +142,30 @@ def setup_device(mode: str | None = None) -> str:
     return "/GPU:0" if gpus else "/CPU:0"
 
 
+# The oldest releases the lessons are written for: Keras 3 became TensorFlow's
+# Keras in 2.16, and the lessons use Keras 3 APIs throughout.
+MINIMUM_VERSIONS = {"tensorflow": (2, 16), "keras": (3, 0)}
+# The releases the course is pinned to and checked with (requirements.txt:
+# tensorflow~=2.21.0, keras~=3.15.0; a test keeps the two in step).
+TESTED_VERSIONS = {"tensorflow": (2, 21), "keras": (3, 15)}
+
+
+def pinned(package: str, extra: str = "") -> str:
+    """The course's pin of ``package`` as pip writes it, from :data:`TESTED_VERSIONS`.
+
+    >>> pinned("tensorflow", "[and-cuda]")
+    'tensorflow[and-cuda]~=2.21.0'
+    """
+    major, minor = TESTED_VERSIONS[package]
+    return f"{package}{extra}~={major}.{minor}.0"
+
+
 # What a student installs for an NVIDIA GPU, on each system (README, doctor).
 GPU_INSTALL = {
-    "Linux": 'pip install "tensorflow[and-cuda]~=2.21.0" (CUDA and cuDNN come as pip '
+    "Linux": f'pip install "{pinned("tensorflow", "[and-cuda]")}" (CUDA and cuDNN come as pip '
              "packages; the NVIDIA driver must be installed)",
     "Windows": "TensorFlow 2.10 was the last release with native Windows GPU support: "
-               'use WSL2 and, inside it, pip install "tensorflow[and-cuda]~=2.21.0"',
+               f'use WSL2 and, inside it, pip install "{pinned("tensorflow", "[and-cuda]")}"',
     "Darwin": "macOS has no CUDA; Apple's tensorflow-metal plugin uses Apple GPUs, but it "
               "is released separately and trails TensorFlow's releases",
 }
@@ -454,12 +472,6 @@ def _memory_rows() -> list[tuple[str, str]]:
     ]
 
 
-# The oldest releases the lessons are written for: Keras 3 became TensorFlow's
-# Keras in 2.16, and the lessons use Keras 3 APIs throughout.
-MINIMUM_VERSIONS = {"tensorflow": (2, 16), "keras": (3, 0)}
-# The releases the course is pinned to and checked with (requirements.txt:
-# tensorflow~=2.21.0, keras~=3.15.0; a test keeps the two in step).
-TESTED_VERSIONS = {"tensorflow": (2, 21), "keras": (3, 15)}
 
 
 class UntestedVersionWarning(UserWarning):
@@ -479,8 +491,8 @@ def _release(version: str) -> tuple[int, ...] | None:
 
 def _install_fix() -> str:
     if "google.colab" in sys.modules:  # no requirements.txt there: pin in place, then restart
-        return ('Fix: run !pip install -q "tensorflow~=2.21.0" "keras~=3.15.0" in a cell, then '
-                "Runtime > Restart session.")
+        return (f'Fix: run !pip install -q "{pinned("tensorflow")}" "{pinned("keras")}" in a cell, '
+                "then Runtime > Restart session.")
     return "Fix: pip install -r requirements.txt (from the course folder), then restart the kernel."
 
 
