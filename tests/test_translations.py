@@ -10,7 +10,6 @@ from the English beyond comments and the one ``tfc.set_language("zh")`` line.
 from __future__ import annotations
 
 import io
-import json
 import re
 import sys
 import tokenize
@@ -22,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
 import translate_lessons as tl  # noqa: E402 (after the path set-up)
+from lesson_notebooks import load, source  # noqa: E402 (tests/lesson_notebooks.py)
 
 SOURCES = tl.english_sources()
 LESSONS = [path for path in SOURCES if path.suffix == ".ipynb"]
@@ -39,7 +39,7 @@ def _code_without_comments(code: str) -> list[str]:
 
 
 def _cells(path: Path) -> list[dict]:
-    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return load(path)["cells"]
 
 
 @pytest.mark.parametrize("english", SOURCES, ids=ids)
@@ -89,7 +89,7 @@ def test_chinese_code_is_the_english_code(english):
         assert en.get("metadata") == zh.get("metadata"), "cell tags and metadata are the same"
         if en["cell_type"] != "code":
             continue
-        en_code, zh_code = tl._source(en), tl._source(zh)
+        en_code, zh_code = source(en), source(zh)
         if tl.SET_LANGUAGE in zh_code.split("\n"):
             zh_code = "\n".join(line for line in zh_code.split("\n") if line != tl.SET_LANGUAGE)
             added += 1
