@@ -117,13 +117,6 @@ def _read_into(stream: BinaryIO, buffer: memoryview) -> int:
     return filled
 
 
-def _official_digest(dataset: str, role: str, count: int) -> str | None:
-    # only a file that claims to be the official one (same count) must match it
-    if count != OFFICIAL_COUNTS[role.split("_")[0]]:
-        return None
-    return _OFFICIAL_IDX_SHA256[dataset].get(role)
-
-
 def _official_count(role: str, count: int) -> bool:
     return count == OFFICIAL_COUNTS[role.split("_")[0]]
 
@@ -241,9 +234,12 @@ def read_idx(
                     f"but the file holds {stored:,} bytes{' once decompressed' if path.name.endswith('.gz') else ''}",
                     fix,
                 )
-            official = _official_digest(dataset, role, count) if dataset is not None else None
-            if official is None and dataset is not None and _official_count(role, count):
-                _check_official_gz(path, dataset, role, fix)
+            # only a file that claims to be the official one (same count) must match it
+            official = None
+            if dataset is not None and _official_count(role, count):
+                official = _OFFICIAL_IDX_SHA256[dataset].get(role)
+                if official is None:  # no published digest: check the .gz instead
+                    _check_official_gz(path, dataset, role, fix)
             hasher = None
             if (official is not None or want_digest) and key not in _digest_cache:
                 hasher = hashlib.sha256(header)
