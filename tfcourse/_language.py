@@ -155,7 +155,7 @@ class _Catalog:
             if not template_fields(entry.msgid):
                 exact[_literal_text(entry.msgid)] = _literal_text(entry.msgstr)
             else:
-                fixed = len(re.findall(r"[A-Za-z]", _literal_text(entry.msgid)))
+                fixed = _english_left(_literal_text(entry.msgid))
                 patterns.append((fixed, entry.msgid, _pattern(entry.msgid), entry.msgstr))
         # the template with the most fixed text first: it says the most about the message
         patterns.sort(key=lambda item: (-item[0], item[1]))
