@@ -188,6 +188,20 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=-1, keepdims=True)
 
 
+def probabilities_from_outputs(outputs: np.ndarray) -> tuple[np.ndarray, bool]:
+    """A model's outputs as float64 probabilities, and whether they were logits (softmax applied).
+
+    Example:
+        >>> probabilities, from_logits = probabilities_from_outputs(np.array([[0.0, 0.0]]))
+        >>> probabilities, from_logits
+        (array([[0.5, 0.5]]), True)
+    """
+    outputs = np.asarray(outputs, dtype=np.float64)
+    if looks_like_probabilities(outputs):
+        return outputs, False
+    return softmax(outputs), True
+
+
 def looks_like_probabilities(values: np.ndarray) -> bool:
     """True if every row is finite, in [0, 1] and sums to 1 (a softmax output, not logits)."""
     return bool(

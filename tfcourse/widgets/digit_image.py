@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 
 from tfcourse._arrays import numeric_array
-from tfcourse._validation import expected
-from tfcourse._validation import check_bool
+from tfcourse._validation import check_bool, expected
 
 __all__ = ["DrawingWarning", "preprocess_digit"]
 

@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tfcourse._arrays import as_class_names, looks_like_probabilities, softmax
+from tfcourse._arrays import as_class_names, probabilities_from_outputs, to_numpy
 from tfcourse._language import translate, translate_template
 from tfcourse._plotting import OTHER_COLOR, RIGHT_COLOR
-from tfcourse._validation import expected
-from tfcourse._validation import check_whole
+from tfcourse._validation import check_whole, expected
 from tfcourse.widgets._explorer import Explorer, model_input_shape
 from tfcourse.widgets.digit_image import MNIST_SIZE, preprocess_digit
 
@@ -220,10 +219,7 @@ class DrawDigit(Explorer):
             outputs = self._model(batch, training=False)
         except TypeError:  # a plain function without the training argument
             outputs = self._model(batch)
-        if hasattr(outputs, "numpy"):
-            outputs = outputs.numpy()
-        outputs = np.asarray(outputs, dtype=np.float64).reshape(-1)
-        self._probabilities = outputs if looks_like_probabilities(outputs) else softmax(outputs)
+        self._probabilities, _ = probabilities_from_outputs(to_numpy(outputs).reshape(-1))
 
     def _name(self, label: int) -> str:
         return self._class_names[label] if self._class_names and label < len(self._class_names) else str(label)

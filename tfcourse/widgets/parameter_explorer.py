@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tfcourse._language import translate, translate_template
-from tfcourse._validation import expected
-from tfcourse._validation import check_whole
+from tfcourse._validation import check_whole, expected
 from tfcourse.widgets._explorer import Explorer
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers

@@ -19,14 +19,12 @@ from tfcourse._arrays import (
     as_labels,
     as_probabilities,
     check_labels_below,
-    looks_like_probabilities,
     numeric_array,
-    softmax,
+    probabilities_from_outputs,
 )
 from tfcourse._language import translate, translate_template
 from tfcourse._plotting import OTHER_COLOR, RIGHT_COLOR, RIGHT_MARK, TRUE_HATCH, WRONG_COLOR, WRONG_MARK
-from tfcourse._validation import expected
-from tfcourse._validation import check_bool, check_whole
+from tfcourse._validation import check_bool, check_whole, expected
 from tfcourse.widgets._explorer import Explorer, model_input_shape
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
@@ -122,11 +120,7 @@ class PredictionExplorer(Explorer):
                 raise ValueError(
                     expected("a model whose output has shape (N, classes)", "model output", outputs)
                 )
-            outputs = outputs.astype(np.float64)
-            if not looks_like_probabilities(outputs):
-                outputs = softmax(outputs)
-                self.from_logits = True
-            self._probabilities = outputs
+            self._probabilities, self.from_logits = probabilities_from_outputs(outputs)
         else:
             if isinstance(model_or_probabilities, (str, bytes)) or model_or_probabilities is None:
                 raise TypeError(expected(

@@ -18,8 +18,7 @@ from tfcourse import weights
 from tfcourse._arrays import is_model, numeric_array, to_numpy
 from tfcourse._language import translate
 from tfcourse._plotting import WEIGHT_CMAP
-from tfcourse._validation import check_positive_int, expected
-from tfcourse._validation import check_bool, check_whole
+from tfcourse._validation import check_bool, check_positive_int, check_whole, expected
 from tfcourse.widgets._explorer import Explorer
 
 if TYPE_CHECKING:  # pragma: no cover - only for type checkers
